@@ -1,0 +1,29 @@
+# Every target sets up .venv on first use, so each works as the first command on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test run lint bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "cspr-bot needs Python 3.11 or newer (set PYTHON=...)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+demo: $(STAMP)  ## the main job end to end on a fictional case, in var/demo/
+	$(BIN)/cspr-bot demo
+
+test: $(STAMP)  ## the whole test suite
+	$(BIN)/python -m pytest -q
+
+run: $(STAMP)  ## the service on the local workspace (Ctrl-C stops)
+	$(BIN)/cspr-bot run
+
+lint: $(STAMP)  ## ruff and mypy
+	$(BIN)/ruff check bot tests
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) var/demo .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,133 @@
+"""The one place that wires things: settings -> adapters -> handlers.
+
+`build_local_app` puts the ports on the local workspace; `build_memory_app` on in-memory fakes (for
+tests). `HANDLERS` says how each job in `schedule.JOBS` is called with its dependencies.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.domain.model import Partnership
+from bot.domain.records import LISTS
+from bot.handlers.sync_cases import sync_cases
+from bot.ports import CaseRegister, Ledger, Library, Mailbox
+from bot.schedule import JOBS
+from bot.settings import ConfigError, Settings
+
+log = logging.getLogger("cspr_bot")
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """The local workspace layout (documented in the README)."""
+
+    root: Path
+
+    @property
+    def mail(self) -> Path:
+        return self.root / "mail"
+
+    @property
+    def register(self) -> Path:
+        return self.root / "register.sqlite"
+
+    @property
+    def ledger(self) -> Path:
+        return self.root / "ledger.sqlite"
+
+    @property
+    def library(self) -> Path:
+        return self.root / "library"
+
+    @property
+    def lock(self) -> Path:
+        return self.root / "cspr-bot.lock"
+
+
+@dataclass
+class App:
+    settings: Settings
+    partnerships: dict[str, Partnership]
+    register: CaseRegister
+    mailbox: Mailbox
+    library: Library
+    ledger: Ledger
+    workspace: Workspace | None = None
+    closers: list[Callable[[], None]] = field(default_factory=list)
+
+    def partnership(self, id_: str | None = None) -> Partnership:
+        return self.partnerships[self.settings.partnership(id_).id]
+
+    def today(self, now: datetime) -> date:
+        """The date in the partnership's time zone (Europe/London): deadlines are UK working days."""
+        return now.astimezone(ZoneInfo(self.settings.bot.timezone)).date()
+
+    def close(self) -> None:
+        for close in self.closers:
+            close()
+
+
+def _partnerships(settings: Settings) -> dict[str, Partnership]:
+    return {p.id: p.to_domain() for p in settings.partnerships}
+
+
+def build_local_app(settings: Settings, workspace: Path | None = None) -> App:
+    from bot.adapters.local.library import FolderLibrary
+    from bot.adapters.local.maildir import MaildirMailbox
+    from bot.adapters.local.register import SqliteCaseRegister
+    from bot.ledger import SqliteLedger
+
+    ws = Workspace(Path(workspace or settings.workspace.path))
+    try:
+        ws.root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"workspace.path: cannot create {ws.root} ({exc.strerror}). "
+                          "Fix: point it at a folder you can write to") from None
+    register = SqliteCaseRegister(ws.register, LISTS)
+    ledger = SqliteLedger(ws.ledger)
+    return App(
+        settings=settings, partnerships=_partnerships(settings), register=register,
+        mailbox=MaildirMailbox(ws.mail, address=settings.bot.mailbox_address),
+        library=FolderLibrary(ws.library), ledger=ledger, workspace=ws,
+        closers=[register.close, ledger.close],
+    )
+
+
+def build_memory_app(settings: Settings, **overrides: Any) -> App:
+    """The same app on in-memory fakes; pass e.g. `mailbox=...` to swap one port."""
+    from bot.adapters.memory import MemoryCaseRegister, MemoryLibrary, MemoryMailbox
+    from bot.ledger import SqliteLedger
+
+    ports: dict[str, Any] = {
+        "register": MemoryCaseRegister(LISTS),
+        "mailbox": MemoryMailbox(address=settings.bot.mailbox_address),
+        "library": MemoryLibrary(),
+        "ledger": SqliteLedger(":memory:"),
+    }
+    ports.update(overrides)
+    return App(settings=settings, partnerships=_partnerships(settings), **ports)
+
+
+# job id -> how to call its handler with this app's ports and settings
+HANDLERS: dict[str, Callable[[App, datetime], object]] = {
+    "sync_cases": lambda app, now: sync_cases(
+        now, today=app.today(now), register=app.register, ledger=app.ledger, partnerships=app.partnerships),
+}
+
+
+def run_job(app: App, job_id: str, now: datetime) -> object:
+    report = HANDLERS[job_id](app, now)
+    log.info("job %s done: %s", job_id, report)
+    return report
+
+
+def tick(app: App, now: datetime) -> dict[str, object]:
+    """One pass of every job in timetable order, at `now`."""
+    return {job.id: run_job(app, job.id, now) for job in JOBS}

@@ -1,0 +1,1 @@
+"""Mail in and out: parsing received .eml bytes, composing MIME for sent messages."""

@@ -1,0 +1,213 @@
+"""Settings: one TOML file (plus environment variables for secrets), validated once at start.
+
+Only `bot.cli` and `bot.bootstrap` read settings; handlers receive the values they need. An invalid
+file fails with the key, the problem and the fix, e.g.
+`config/cspr-bot.toml: partnerships[0].agencies[1].lead_address: 'x' is not an email address. Fix: ...`
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from bot.domain.calendar import WorkingCalendar
+from bot.domain.deadlines import Policy
+from bot.domain.model import Agency, AgencyKind, Lead, Partnership
+from bot.domain.rules import ClockStart
+
+DEFAULT_CONFIG = Path("config/cspr-bot.toml")
+CONFIG_ENV = "CSPR_BOT_CONFIG"
+
+_ADDRESS = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+_DOMAIN = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message names the key, the problem and the fix."""
+
+
+def _address(value: str) -> str:
+    if not _ADDRESS.match(value):
+        raise ValueError(f"{value!r} is not an email address. Fix: write a full address such as "
+                         "safeguarding@agency.example")
+    return value.lower()
+
+
+def _domain(value: str) -> str:
+    value = value.lower()
+    if not _DOMAIN.match(value):
+        raise ValueError(f"{value!r} is not a mail domain. Fix: write just the domain, e.g. police.example")
+    return value
+
+
+Address = Annotated[str, AfterValidator(_address)]
+Domain = Annotated[str, AfterValidator(_domain)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AgencySettings(_Strict):
+    code: str = Field(pattern=r"^[A-Z][A-Z0-9]{1,7}$")
+    name: str = Field(min_length=1)
+    kind: AgencyKind
+    lead_address: Address
+    escalation_address: Address
+    allowed_domains: list[Domain] = Field(default_factory=list)
+
+    def to_domain(self) -> Agency:
+        domains = self.allowed_domains or sorted(
+            {self.lead_address.rpartition("@")[2], self.escalation_address.rpartition("@")[2]})
+        return Agency(self.code, self.name, self.kind, self.lead_address, self.escalation_address, tuple(domains))
+
+
+class LeadSettings(_Strict):
+    role: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    address: Address
+    can_approve: bool = False
+
+
+class PartnershipSettings(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")
+    name: str = Field(min_length=1)
+    local_authorities: list[str] = Field(min_length=1)
+    classification: str = "OFFICIAL-SENSITIVE"
+    team_address: Address
+    case_prefix: str = Field(default="RR", pattern=r"^[A-Z]{2,6}$")
+    rapid_review_clock: ClockStart = ClockStart.SIN_SUBMITTED
+    agency_return_working_days: int = Field(default=7, ge=1, le=15)
+    amber_within_working_days: int = Field(default=3, ge=0, le=15)
+    closure_days: list[date] = Field(default_factory=list)
+    domestic_abuse_service: str | None = None
+    leads: list[LeadSettings] = Field(min_length=1)
+    agencies: list[AgencySettings] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _references(self) -> PartnershipSettings:
+        codes = [a.code for a in self.agencies]
+        dupes = sorted({c for c in codes if codes.count(c) > 1})
+        if dupes:
+            raise ValueError(f"agency code {dupes[0]!r} is used twice. Fix: give every agency its own code")
+        if self.domestic_abuse_service and self.domestic_abuse_service not in codes:
+            raise ValueError(
+                f"domestic_abuse_service {self.domestic_abuse_service!r} is not one of this partnership's "
+                f"agencies ({', '.join(codes)}). Fix: use the code of the specialist domestic abuse agency")
+        return self
+
+    def to_domain(self) -> Partnership:
+        policy = Policy(
+            clock=self.rapid_review_clock, agency_return_working_days=self.agency_return_working_days,
+            amber_within_working_days=self.amber_within_working_days,
+            calendar=WorkingCalendar(self.closure_days),
+        )
+        return Partnership(
+            id=self.id, name=self.name, local_authorities=tuple(self.local_authorities),
+            classification=self.classification, team_address=self.team_address,
+            agencies=tuple(a.to_domain() for a in self.agencies),
+            leads=tuple(Lead(x.role, x.name, x.address, x.can_approve) for x in self.leads),
+            policy=policy, case_prefix=self.case_prefix, domestic_abuse_service=self.domestic_abuse_service,
+        )
+
+
+class WorkspaceSettings(_Strict):
+    path: Path = Path("var/workspace")
+
+
+class BotSettings(_Strict):
+    mailbox_address: Address
+    timezone: str = "Europe/London"
+    tick_minutes: int = Field(default=5, ge=1, le=60)
+    redirect_all_to: Address | None = None
+
+
+class PanelSettings(_Strict):
+    address: Address
+    nccu_address: Address
+
+
+class Settings(_Strict):
+    workspace: WorkspaceSettings = WorkspaceSettings()
+    bot: BotSettings
+    panel: PanelSettings
+    partnerships: list[PartnershipSettings] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_partnerships(self) -> Settings:
+        ids = [p.id for p in self.partnerships]
+        if len(set(ids)) != len(ids):
+            raise ValueError("two partnerships share an id. Fix: give each [[partnerships]] its own id")
+        return self
+
+    def partnership(self, id_: str | None = None) -> PartnershipSettings:
+        if id_ is None:
+            return self.partnerships[0]
+        for p in self.partnerships:
+            if p.id == id_ or p.name.lower() == id_.lower():
+                return p
+        known = ", ".join(p.id for p in self.partnerships)
+        raise ConfigError(f"no partnership {id_!r} in the configuration. Fix: use one of: {known}")
+
+
+def config_path(explicit: str | Path | None) -> Path:
+    """--config, else $CSPR_BOT_CONFIG, else config/cspr-bot.toml in the current folder."""
+    return Path(explicit or os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG)
+
+
+def load_settings(path: Path) -> Settings:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such configuration file. Fix: pass --config PATH or set "
+                          f"{CONFIG_ENV} (the default is {DEFAULT_CONFIG})") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}). Fix: check quotes, brackets and `key = value` "
+                          "lines near that position") from None
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError("\n".join(_explain(path, err) for err in exc.errors())) from None
+
+
+def _key_path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+_FIXES = {
+    "missing": "add it",
+    "extra_forbidden": "remove it or correct the spelling of the key",
+    "enum": "use one of the allowed values",
+    "date_from_datetime_parsing": "write the date as YYYY-MM-DD, e.g. 2026-12-24",
+    "date_parsing": "write the date as YYYY-MM-DD, e.g. 2026-12-24",
+    "date_type": "write the date as YYYY-MM-DD without quotes, e.g. 2026-12-24",
+    "string_pattern_mismatch": "match the pattern shown",
+    "too_short": "add at least one entry",
+    "int_parsing": "write a whole number",
+    "bool_parsing": "write true or false",
+}
+
+
+def _explain(path: Path, err: Any) -> str:
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    key = _key_path(loc)
+    msg = err["msg"].removeprefix("Value error, ")
+    if "Fix:" in msg:
+        return f"{path}: {key}: {msg}"
+    if err["type"] == "missing":
+        return f"{path}: {key}: required key is missing. Fix: add `{loc[-1]} = ...` to that table"
+    fix = _FIXES.get(err["type"], "correct the value")
+    shown = f" (got {err['input']!r})" if err["type"] not in ("extra_forbidden",) and "input" in err \
+        and not isinstance(err["input"], dict | list) else ""
+    return f"{path}: {key}: {msg}{shown}. Fix: {fix}"
