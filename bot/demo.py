@@ -46,17 +46,17 @@ def run_demo(settings: Settings, root: Path, *, echo: Callable[[str], None] = pr
     echo(f"{LA_AWARE:%a %d %b}  day 0   {ref} added: LA aware of a serious incident (Child A)")
     sin_day = p.policy.calendar.add_working_days(LA_AWARE, 1)
     update_case(app.register, p, ref, {"sin_submitted": sin_day}, by=team, at=at(sin_day, 11))
-    echo(f"{sin_day:%a %d %b}  WD 1    SIN submitted to the Panel; rapid review clock starts")
+    echo(f"{sin_day:%a %d %b}  RR WD 0  SIN submitted to the Panel; rapid review clock starts")
     last_rag = None
     view = describe(find_case(app.register, ref), p, sin_day)
     due = date.fromisoformat(next(d["due"] for d in view["deadlines"] if d["name"] == "rapid_review_due"))
-    day = LA_AWARE
+    day = sin_day
     while day <= due + timedelta(days=1):
         tick(app, at(day, 8, 30))
         view = describe(find_case(app.register, ref), p, day)
         if view["rag"] != last_rag:
             wd = p.policy.calendar.working_days_between(sin_day, day)
-            echo(f"{day:%a %d %b}  WD {wd:<4} tick: {ref} is {view['rag'].upper()}")
+            echo(f"{day:%a %d %b}  RR WD {wd:<3} tick: {ref} is {view['rag'].upper()}")
             last_rag = view["rag"]
         day += timedelta(days=1)
     echo("")

@@ -66,6 +66,7 @@ def rapid_review_due(
     working days of the SIN being submitted", seed 001_561138213bff8628.txt §1.1.21) or `la_aware`
     (Derby & Derbyshire). Returns None when the chosen start date is not known yet.
     """
+    clock = ClockStart(clock)  # a plain "sin_submitted" string must not silently fall through to la_aware
     start = sin_submitted if clock is ClockStart.SIN_SUBMITTED else la_aware
     return None if start is None else calendar.add_working_days(start, 15)
 

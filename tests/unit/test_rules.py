@@ -19,8 +19,8 @@ from bot.domain.rules import (
     Strength,
     add_months,
     agency_return_due,
-    learning_event_due,
     lcspr_publication_due,
+    learning_event_due,
     pre_publication_submission_due,
     published_until,
     rapid_review_due,
@@ -172,3 +172,23 @@ class TestRuleRegistry:
 
     def test_only_the_keep_until_date_is_not_actionable(self):
         assert {name for name, rule in RULES.items() if not rule.actionable} == {"published_until"}
+
+
+class TestClockGivenAsText:
+    def test_a_clock_given_as_plain_text_counts_from_the_same_date_as_the_enum(self):
+        from datetime import date
+
+        from bot.domain.rules import rapid_review_due
+
+        assert rapid_review_due(sin_submitted=date(2026, 12, 23), la_aware=date(2026, 12, 22),
+                                clock="sin_submitted") == date(2027, 1, 18)  # type: ignore[arg-type]
+
+    def test_an_unknown_clock_is_refused(self):
+        from datetime import date
+
+        import pytest
+
+        from bot.domain.rules import rapid_review_due
+
+        with pytest.raises(ValueError):
+            rapid_review_due(sin_submitted=date(2026, 12, 23), la_aware=None, clock="whenever")  # type: ignore[arg-type]
