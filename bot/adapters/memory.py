@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
 
-from bot.adapters.local.library import safe_parts
+from bot.adapters.local.library import safe_case_ref, safe_parts
 from bot.mail.mime import attachment_bytes, parse_message
 from bot.ports import (
     Document,
@@ -163,7 +163,7 @@ class MemoryLibrary:
             raise FileNotFoundError(f"{case_ref}/{path}") from None
 
     def list(self, case_ref: str, folder: str = "") -> list[Document]:
-        prefix = safe_parts(case_ref, folder) if folder else (case_ref,)
+        prefix = safe_parts(case_ref, folder) if folder else (safe_case_ref(case_ref),)
         return sorted(
             (Document(case_ref, "/".join(k[1:]), len(v)) for k, v in self.files.items()
              if k[: len(prefix)] == prefix and len(k) > len(prefix)),

@@ -95,7 +95,7 @@ class TestMailboxContract:
 
     def test_attachments_are_listed_and_their_exact_bytes_can_be_fetched(
             self, mailbox, make_email: MakeEmail) -> None:
-        form = "Agency return for Child A\r\nline two\n".encode()
+        form = b"Agency return for Child A\r\nline two\n"
         mailbox.deliver(make_email(attachments=(
             ("chronology.pdf", "application/pdf", PDF_BYTES),
             ("agency-return.docx",

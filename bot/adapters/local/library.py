@@ -11,10 +11,16 @@ from bot.ports import Document, UnsafePath
 _CASE_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
+def safe_case_ref(case_ref: str) -> str:
+    """A case reference that is one plain folder name (no separators, no `..`)."""
+    if not _CASE_REF.match(case_ref) or case_ref.strip(".") == "":
+        raise UnsafePath(f"not a usable case reference for a folder: {case_ref!r}")
+    return case_ref
+
+
 def safe_parts(case_ref: str, path: str) -> tuple[str, ...]:
     """Validated path parts: a plain case reference and a relative path without `..` or odd characters."""
-    if not _CASE_REF.match(case_ref):
-        raise UnsafePath(f"not a usable case reference for a folder: {case_ref!r}")
+    safe_case_ref(case_ref)
     if "\\" in path or "\x00" in path:
         raise UnsafePath("document paths use '/' and no control characters")
     pure = PurePosixPath(path)
@@ -40,10 +46,13 @@ class FolderLibrary:
         return Document(case_ref, str(PurePosixPath(path)), len(data))
 
     def read(self, case_ref: str, path: str) -> bytes:
-        return self.path_of(case_ref, path).read_bytes()
+        target = self.path_of(case_ref, path)
+        if not target.is_file():
+            raise FileNotFoundError(f"{case_ref}/{path}")
+        return target.read_bytes()
 
     def list(self, case_ref: str, folder: str = "") -> list[Document]:
-        base = self.root.joinpath(*safe_parts(case_ref, folder)) if folder else self.root / case_ref
+        base = self.root.joinpath(*safe_parts(case_ref, folder)) if folder else self.root / safe_case_ref(case_ref)
         if not base.is_dir():
             return []
         case_root = self.root / case_ref

@@ -54,7 +54,7 @@ class MaildirMailbox:
         existing = self.sent(key)
         if existing is not None:
             return existing
-        at = at or datetime.now(UTC)
+        at = (at or datetime.now(UTC)).replace(microsecond=0)  # the Date header keeps whole seconds
         mime = compose(message, sender=self.address, key=key, at=at)
         write_atomic(self._sent_path(key), mime.as_bytes(policy=email.policy.SMTP))
         return SentMessage(key=key, message_id=str(mime["Message-ID"]), sent_at=at)
