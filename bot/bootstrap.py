@@ -9,16 +9,25 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.model import Partnership
+from bot.domain.office import OfficeHours
 from bot.domain.records import LISTS
+from bot.handlers.chase_returns import chase_returns
+from bot.handlers.common import Addresses, Deps
+from bot.handlers.ingest_mail import ingest_mail
+from bot.handlers.remind_leads import remind_leads
+from bot.handlers.send_outbox import AllowList, send_outbox
+from bot.handlers.start_rapid_review import start_rapid_review
+from bot.handlers.submit_to_panel import submit_to_panel
 from bot.handlers.sync_cases import sync_cases
+from bot.mail.compose import DEFAULT_TEMPLATES, Composer
 from bot.ports import CaseRegister, Ledger, Library, Mailbox
-from bot.schedule import JOBS
+from bot.schedule import JOBS, Cadence
 from bot.settings import ConfigError, Settings
 
 log = logging.getLogger("cspr_bot")
@@ -61,17 +70,48 @@ class App:
     ledger: Ledger
     workspace: Workspace | None = None
     closers: list[Callable[[], None]] = field(default_factory=list)
+    _deps: Deps | None = field(default=None, repr=False)
 
     def partnership(self, id_: str | None = None) -> Partnership:
         return self.partnerships[self.settings.partnership(id_).id]
 
     def today(self, now: datetime) -> date:
         """The date in the partnership's time zone (Europe/London): deadlines are UK working days."""
-        return now.astimezone(ZoneInfo(self.settings.bot.timezone)).date()
+        return self.hours.today(now)
+
+    @property
+    def hours(self) -> OfficeHours:
+        b = self.settings.bot
+        return OfficeHours(ZoneInfo(b.timezone), b.office_opens, b.office_closes)
+
+    @property
+    def cadence(self) -> Cadence:
+        return Cadence(timedelta(minutes=self.settings.bot.tick_minutes),
+                       timedelta(seconds=self.settings.bot.ingest_seconds))
+
+    def deps(self) -> Deps:
+        """What the deciding handlers need, built once per app."""
+        if self._deps is None:
+            s = self.settings
+            self._deps = Deps(
+                register=self.register, ledger=self.ledger, library=self.library, composer=composer_for(s),
+                partnerships=self.partnerships, hours=self.hours,
+                addresses=Addresses(panel=s.panel.address, nccu=s.panel.nccu_address, mailbox=s.bot.mailbox_address),
+            )
+        return self._deps
 
     def close(self) -> None:
         for close in self.closers:
             close()
+
+
+def composer_for(settings: Settings) -> Composer:
+    """Email templates: the configured folder first (a partnership's edits), then the shipped ones."""
+    folders = [f for f in (settings.bot.templates_dir, *(p.email_templates for p in settings.partnerships)) if f]
+    for folder in folders:
+        if not Path(folder).is_dir():
+            raise ConfigError(f"templates folder {folder} does not exist. Fix: create it or remove the setting")
+    return Composer([*map(Path, folders), DEFAULT_TEMPLATES], domain=settings.bot.mailbox_address.rpartition("@")[2])
 
 
 def _partnerships(settings: Settings) -> dict[str, Partnership]:
@@ -119,6 +159,14 @@ def build_memory_app(settings: Settings, **overrides: Any) -> App:
 HANDLERS: dict[str, Callable[[App, datetime], object]] = {
     "sync_cases": lambda app, now: sync_cases(
         now, today=app.today(now), register=app.register, ledger=app.ledger, partnerships=app.partnerships),
+    "ingest_mail": lambda app, now: ingest_mail(now, deps=app.deps(), mailbox=app.mailbox),
+    "start_rapid_review": lambda app, now: start_rapid_review(now, deps=app.deps()),
+    "chase_returns": lambda app, now: chase_returns(now, deps=app.deps()),
+    "remind_leads": lambda app, now: remind_leads(now, deps=app.deps()),
+    "submit_to_panel": lambda app, now: submit_to_panel(now, deps=app.deps()),
+    "send_outbox": lambda app, now: send_outbox(
+        now, ledger=app.ledger, mailbox=app.mailbox, allow=AllowList(app.settings.addresses()),
+        redirect_to=app.settings.bot.redirect_all_to),
 }
 
 

@@ -3,13 +3,22 @@ on Microsoft 365 people do the same in the SharePoint list."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
 from bot.domain.casework import case_deadlines, case_problems, computed_fields, derived_stage, next_reference
-from bot.domain.model import Case, Partnership
-from bot.domain.records import CASES, case_changes_to_fields, case_from_fields, case_to_fields
+from bot.domain.model import AgencyRequest, Case, Partnership
+from bot.domain.records import (
+    CASES,
+    REQUESTS,
+    FieldError,
+    case_changes_to_fields,
+    case_from_fields,
+    case_to_fields,
+    request_from_fields,
+    request_to_fields,
+)
 from bot.ports import CaseRegister, Item
 
 
@@ -23,8 +32,54 @@ class CaseRecord:
     case: Case
 
 
+@dataclass(frozen=True)
+class RequestRecord:
+    item: Item
+    request: AgencyRequest
+
+
 def all_cases(register: CaseRegister) -> list[CaseRecord]:
-    return [CaseRecord(i, case_from_fields(i.fields)) for i in register.items(CASES)]
+    """Every readable case (an unreadable item is skipped here; sync_cases audits it by column)."""
+    records = []
+    for item in register.items(CASES):
+        try:
+            records.append(CaseRecord(item, case_from_fields(item.fields)))
+        except FieldError:
+            continue
+    return records
+
+
+def requests_of(register: CaseRegister, case_ref: str | None = None) -> list[RequestRecord]:
+    """Agency requests, of one case or of all cases."""
+    items = register.find(REQUESTS, CaseRef=case_ref) if case_ref else register.items(REQUESTS)
+    records = []
+    for item in items:
+        try:
+            records.append(RequestRecord(item, request_from_fields(item.fields)))
+        except (FieldError, TypeError):
+            continue
+    return records
+
+
+def add_request(register: CaseRegister, request: AgencyRequest, *, by: str, at: datetime) -> RequestRecord:
+    return RequestRecord(register.add(REQUESTS, request_to_fields(request), by=by, at=at), request)
+
+
+def update_request(register: CaseRegister, record: RequestRecord, *, by: str, at: datetime,
+                   **changes: Any) -> RequestRecord:
+    """Change a request, conditional on nobody having changed it since it was read."""
+    updated = replace(record.request, **changes)
+    item = register.update(REQUESTS, record.item.id, request_to_fields(updated), by=by, at=at,
+                           if_match=record.item.etag)
+    return RequestRecord(item, updated)
+
+
+def save_case(register: CaseRegister, record: CaseRecord, *, by: str, at: datetime, **changes: Any) -> CaseRecord:
+    """The bot's own change to a case, conditional on the etag it read (a person's newer edit wins)."""
+    updated = record.case.with_changes(**changes)
+    item = register.update(CASES, record.item.id, case_changes_to_fields(**changes), by=by, at=at,
+                           if_match=record.item.etag)
+    return CaseRecord(item, updated)
 
 
 def find_case(register: CaseRegister, ref: str) -> CaseRecord:

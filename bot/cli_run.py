@@ -91,8 +91,7 @@ def run(ctx: click.Context) -> None:
             except Exception:  # one failed job must not stop the service; the next tick tries again
                 log.exception("job %s failed", job_id)
 
-        scheduler = build_scheduler(guarded, tick_minutes=settings.bot.tick_minutes,
-                                    timezone=settings.bot.timezone)
+        scheduler = build_scheduler(guarded, cadence=app.cadence, timezone=settings.bot.timezone)
         signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
         click.echo(f"cspr-bot running on {app.workspace.root if app.workspace else 'Microsoft 365'}: "
                    f"{', '.join(j.id for j in JOBS)} every {settings.bot.tick_minutes} min; Ctrl-C stops",

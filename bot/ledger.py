@@ -36,7 +36,7 @@ CREATE TABLE IF NOT EXISTS outbox (
     purpose    TEXT NOT NULL,
     message    TEXT NOT NULL,
     created_at TEXT NOT NULL,
-    status     TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'failed')),
+    status     TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('held', 'pending', 'sent', 'failed')),
     sent_at    TEXT,
     message_id TEXT NOT NULL DEFAULT '',
     error      TEXT NOT NULL DEFAULT ''
@@ -162,16 +162,24 @@ class SqliteLedger:
 
     # outbox
     def enqueue(self, key: str, message: OutboundMessage, *, case_ref: str, purpose: str,
-                at: datetime) -> OutboxItem:
+                at: datetime, held: bool = False) -> OutboxItem:
+        status = OutboxStatus.HELD if held else OutboxStatus.PENDING
         with self.atomic():
             try:
                 self._conn.execute(
-                    "INSERT INTO outbox (key, case_ref, purpose, message, created_at) VALUES (?, ?, ?, ?, ?)",
-                    (key, case_ref, purpose, message_to_json(message), at.isoformat()),
+                    "INSERT INTO outbox (key, case_ref, purpose, message, created_at, status)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (key, case_ref, purpose, message_to_json(message), at.isoformat(), status.value),
                 )
             except sqlite3.IntegrityError as exc:
                 raise DuplicateKey(key) from exc
-        return OutboxItem(key, case_ref, purpose, message, at)
+        return OutboxItem(key, case_ref, purpose, message, at, status=status)
+
+    def release(self, key: str, *, at: datetime) -> None:
+        self._set_status(key, "UPDATE outbox SET status='pending' WHERE key=? AND status='held'", (key,))
+
+    def queued(self, key: str) -> bool:
+        return self._conn.execute("SELECT 1 FROM outbox WHERE key=?", (key,)).fetchone() is not None
 
     def outbox(self, status: OutboxStatus | None = None) -> list[OutboxItem]:
         sql, args = "SELECT * FROM outbox", tuple[str, ...]()
@@ -212,6 +220,10 @@ class SqliteLedger:
 
     def inbound_seen(self, message_id: str) -> bool:
         return self._conn.execute("SELECT 1 FROM inbound WHERE message_id=?", (message_id,)).fetchone() is not None
+
+    def inbound_outcome(self, message_id: str) -> str | None:
+        row = self._conn.execute("SELECT outcome FROM inbound WHERE message_id=?", (message_id,)).fetchone()
+        return row[0] if row else None
 
     # cursors
     def cursor(self, name: str) -> str | None:

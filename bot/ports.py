@@ -206,6 +206,7 @@ class Library(Protocol):
 # --- the bot's own state ---------------------------------------------------------------------
 
 class OutboxStatus(StrEnum):
+    HELD = "held"  # waiting for a lead's approval before it may be sent
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"
@@ -250,8 +251,17 @@ class Ledger(Protocol):
         ...
 
     def enqueue(self, key: str, message: OutboundMessage, *, case_ref: str, purpose: str,
-                at: datetime) -> OutboxItem:
-        """Add a message to send; raises DuplicateKey if the key was ever used."""
+                at: datetime, held: bool = False) -> OutboxItem:
+        """Add a message to send (or, `held`, to send once released); raises DuplicateKey if the key
+        was ever used."""
+        ...
+
+    def release(self, key: str, *, at: datetime) -> None:
+        """Let a held message go; raises KeyError unless it is held."""
+        ...
+
+    def queued(self, key: str) -> bool:
+        """Whether a message was ever queued under `key`."""
         ...
 
     def outbox(self, status: OutboxStatus | None = None) -> list[OutboxItem]:
@@ -267,6 +277,10 @@ class Ledger(Protocol):
         ...
 
     def inbound_seen(self, message_id: str) -> bool: ...
+
+    def inbound_outcome(self, message_id: str) -> str | None:
+        """The outcome recorded for a processed message, or None if it was never processed."""
+        ...
 
     def cursor(self, name: str) -> str | None: ...
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from bot.domain.calendar import WorkingCalendar
 from bot.domain.deadlines import Policy
@@ -87,6 +88,7 @@ class PartnershipSettings(_Strict):
     amber_within_working_days: int = Field(default=3, ge=0, le=15)
     closure_days: list[date] = Field(default_factory=list)
     domestic_abuse_service: str | None = None
+    email_templates: Path | None = None  # a folder of this partnership's own email templates
     leads: list[LeadSettings] = Field(min_length=1)
     agencies: list[AgencySettings] = Field(min_length=1)
 
@@ -125,7 +127,27 @@ class BotSettings(_Strict):
     mailbox_address: Address
     timezone: str = "Europe/London"
     tick_minutes: int = Field(default=5, ge=1, le=60)
+    ingest_seconds: int = Field(default=60, ge=1, le=3600)
+    office_opens: time = time(8, 30)
+    office_closes: time = time(17, 30)
+    templates_dir: Path | None = None
     redirect_all_to: Address | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not a time zone. Fix: use a name like Europe/London") from None
+        return value
+
+    @model_validator(mode="after")
+    def _hours(self) -> BotSettings:
+        if self.office_closes <= self.office_opens:
+            raise ValueError("office_closes must be after office_opens. Fix: e.g. office_opens = 08:30:00, "
+                             "office_closes = 17:30:00")
+        return self
 
 
 class PanelSettings(_Strict):
@@ -145,6 +167,18 @@ class Settings(_Strict):
         if len(set(ids)) != len(ids):
             raise ValueError("two partnerships share an id. Fix: give each [[partnerships]] its own id")
         return self
+
+    def addresses(self) -> frozenset[str]:
+        """Every address the configuration names: the only ones the bot will ever send to."""
+        found = {self.bot.mailbox_address, self.panel.address, self.panel.nccu_address}
+        if self.bot.redirect_all_to:
+            found.add(self.bot.redirect_all_to)
+        for p in self.partnerships:
+            found.add(p.team_address)
+            found.update(lead.address for lead in p.leads)
+            for a in p.agencies:
+                found.update((a.lead_address, a.escalation_address))
+        return frozenset(a.lower() for a in found)
 
     def partnership(self, id_: str | None = None) -> PartnershipSettings:
         if id_ is None:
@@ -196,6 +230,8 @@ _FIXES = {
     "too_short": "add at least one entry",
     "int_parsing": "write a whole number",
     "bool_parsing": "write true or false",
+    "time_parsing": "write a time as HH:MM:SS, e.g. 08:30:00",
+    "time_type": "write a time as HH:MM:SS without quotes, e.g. 08:30:00",
 }
 
 

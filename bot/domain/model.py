@@ -119,6 +119,7 @@ class Case:
     pre_publication_sent: date | None = None
     published: date | None = None
     action_plan_signed_off: date | None = None
+    attention: str = ""  # why the bot wants a person to look (e.g. an approval it refused)
 
     def key_dates(self) -> KeyDates:
         return KeyDates(

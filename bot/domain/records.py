@@ -47,6 +47,7 @@ CASE_COLUMNS: dict[str, tuple[str, str]] = {
     "pre_publication_sent": ("PrePublicationSentDate", "date"),
     "published": ("PublishedDate", "date"),
     "action_plan_signed_off": ("ActionPlanSignedOffDate", "date"),
+    "attention": ("NeedsAttention", "str"),
 }
 
 # columns the bot computes and writes back so the team sees them in the list

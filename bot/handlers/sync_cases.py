@@ -12,7 +12,7 @@ from datetime import date, datetime
 from bot.domain.casework import computed_fields, derived_stage
 from bot.domain.model import Partnership
 from bot.domain.records import AGENCIES, CASES, FieldError, agency_to_fields, case_from_fields
-from bot.handlers import BOT_ACTOR
+from bot.handlers.common import BOT_ACTOR
 from bot.ports import AuditEvent, CaseRegister, Item, Ledger, StaleItem
 
 CURSOR = "register:cases"

@@ -1,0 +1,1 @@
+"""Word documents: the forms the bot sends and the reports it builds."""

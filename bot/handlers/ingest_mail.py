@@ -1,0 +1,188 @@
+"""ingest_mail: every new inbound message, exactly once. Match it to its request (token in the
+subject, else In-Reply-To/References), classify it, act, record it, file it out of the inbox.
+
+Acting is idempotent (a saved return overwrites itself, a closed request stays closed, messages are
+keyed), so a crash before the message is recorded only repeats harmless work. A sender whose domain
+is not one of the agency's can never complete a request; display names are never read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.cases import RequestRecord, find_case, requests_of, save_case, update_request
+from bot.domain.correlation import CASE_REF, Token, message_id_for
+from bot.domain.model import Partnership, RequestStatus, Stage
+from bot.handlers.common import BOT_ACTOR, Deps, alert, queue
+from bot.handlers.start_rapid_review import request_key
+from bot.mail.classify import Classification, Kind, classify, return_kind
+from bot.ports import AuditEvent, InboundMessage, Mailbox, MailFolder, StaleItem
+
+CURSOR = "mailbox:inbox"
+
+
+@dataclass
+class IngestReport:
+    processed: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)
+    replays: int = 0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    name: str
+    folder: MailFolder
+    reason: str = ""
+
+
+def ingest_mail(now: datetime, *, deps: Deps, mailbox: Mailbox) -> IngestReport:
+    report = IngestReport()
+    changes = mailbox.changes(deps.ledger.cursor(CURSOR))
+    requests = {r.request.token: r for r in requests_of(deps.register)}
+    by_message_id = {message_id_for(request_key(r.request.case_ref, r.request.agency), deps.composer.domain): r
+                     for r in requests.values()}
+    for message in changes.messages:
+        seen = deps.ledger.inbound_outcome(message.id)
+        if seen is not None:  # recorded before a crash or replayed by the mailbox: just file it again
+            report.replays += 1
+            mailbox.move(message.id, MailFolder(seen.partition(":")[2] or MailFolder.PROCESSED))
+            continue
+        outcome = _handle(now, message, requests, by_message_id, deps, mailbox)
+        deps.ledger.record_inbound(message.id, at=now, outcome=f"{outcome.name}:{outcome.folder.value}")
+        mailbox.move(message.id, outcome.folder, reason=outcome.reason)
+        report.processed += 1
+        report.outcomes[outcome.name] = report.outcomes.get(outcome.name, 0) + 1
+    deps.ledger.set_cursor(CURSOR, changes.cursor)
+    return report
+
+
+def _reply_token(m: InboundMessage, by_message_id: dict[str, RequestRecord]) -> Token | None:
+    for ref in (m.in_reply_to, *m.references):
+        record = by_message_id.get(ref.strip())
+        if record is not None:
+            return Token.parse(record.request.token)
+    return None
+
+
+def _handle(now: datetime, m: InboundMessage, requests: dict[str, RequestRecord],
+            by_message_id: dict[str, RequestRecord], deps: Deps, mailbox: Mailbox) -> Outcome:
+    c = classify(m, panel_address=deps.addresses.panel, reply_token=_reply_token(m, by_message_id))
+    record = requests.get(c.token.value) if c.token else None
+    p = deps.partnerships.get(_partnership_of(record, deps)) or next(iter(deps.partnerships.values()))
+    if c.kind is Kind.PANEL_REPLY:
+        return _panel_reply(now, m, c, p, deps, mailbox)
+    if c.kind is Kind.AUTO_REPLY:
+        if record and not record.request.status.is_closed:
+            _note(now, record, deps, status=record.request.status, note=f"out of office {deps.hours.today(now)}")
+        return Outcome("auto_reply", MailFolder.PROCESSED)
+    if record is None:
+        return _attention(now, m, p, deps, c.reason if c.token is None else "request reference not recognised")
+    agency = p.agency(record.request.agency)
+    if c.kind is Kind.BOUNCE:
+        _note(now, record, deps, status=RequestStatus.UNDELIVERABLE, note="address bounced")
+        alert(now, p, deps, key=f"bounce:{record.request.case_ref}:{record.request.agency}",
+               case_ref=record.request.case_ref, what=f"the request to {agency.name if agency else '?'} bounced",
+               action="check the agency's safeguarding lead address in the configuration and resend by hand")
+        return Outcome("bounce", MailFolder.PROCESSED)
+    if agency is None or m.sender.rpartition("@")[2] not in agency.allowed_domains:
+        return _attention(now, m, p, deps, "sender is not at one of the agency's mail domains",
+                          case_ref=record.request.case_ref)
+    if c.kind is Kind.AGENCY_RETURN:
+        return _agency_return(now, m, record, p, deps, mailbox)
+    if c.kind is Kind.NIL_RETURN:
+        _note(now, record, deps, status=RequestStatus.NIL_RETURN, note="nil return by email: team to confirm",
+              returned=deps.hours.today(now))
+        alert(now, p, deps, key=f"nil:{record.request.case_ref}:{record.request.agency}",
+               case_ref=record.request.case_ref, what=f"{agency.name} says it had no involvement (nil return)",
+               action="confirm the nil return; the rapid review report must explain any agency not involved")
+        _acknowledge(now, m, record, p, deps, nil=True)
+        return Outcome("nil_return", MailFolder.PROCESSED)
+    return _attention(now, m, p, deps, c.reason, case_ref=record.request.case_ref)
+
+
+def _partnership_of(record: RequestRecord | None, deps: Deps) -> str:
+    if record is None:
+        return ""
+    try:
+        return find_case(deps.register, record.request.case_ref).case.partnership
+    except Exception:  # the case row may be unreadable; the default partnership's team is told
+        return ""
+
+
+def _agency_return(now: datetime, m: InboundMessage, record: RequestRecord, p: Partnership, deps: Deps,
+                   mailbox: Mailbox) -> Outcome:
+    req, today = record.request, deps.hours.today(now)
+    stamp = hashlib.sha256(m.id.encode()).hexdigest()[:8]
+    for n, info in enumerate(a for a in m.attachments if return_kind(a)):
+        # a generated name: the sender's file name is never used as a path
+        name = f"returns/{req.agency}-{today:%Y%m%d}-{stamp}-{n + 1}.{return_kind(info)}"
+        deps.library.save(req.case_ref, name, mailbox.attachment(m.id, info.id))
+        deps.ledger.audit(AuditEvent(now, "return_saved", case_ref=req.case_ref, agency=req.agency, detail=name))
+    if not req.status.is_closed:
+        _note(now, record, deps, status=RequestStatus.RETURNED, note="", returned=today)
+    _acknowledge(now, m, record, p, deps, nil=False)
+    return Outcome("agency_return", MailFolder.PROCESSED)
+
+
+def _panel_reply(now: datetime, m: InboundMessage, c: Classification, p: Partnership, deps: Deps,
+                 mailbox: Mailbox) -> Outcome:
+    refs = [c.token.case_ref] if c.token else CASE_REF.findall(m.subject)
+    try:
+        case = find_case(deps.register, refs[0]) if refs else None
+    except Exception:
+        case = None
+    if case is None:
+        return _attention(now, m, p, deps, "a message from the Panel that names no known case")
+    for n, info in enumerate(m.attachments):
+        name = f"panel/{deps.hours.today(now):%Y%m%d}-{hashlib.sha256(m.id.encode()).hexdigest()[:8]}-{n + 1}"
+        deps.library.save(case.case.ref, name + (f".{return_kind(info)}" if return_kind(info) else ".bin"),
+                          mailbox.attachment(m.id, info.id))
+    deps.ledger.audit(AuditEvent(now, "panel_replied", case_ref=case.case.ref))
+    if case.case.stage is Stage.SUBMITTED_TO_PANEL:
+        try:
+            save_case(deps.register, case, by=BOT_ACTOR, at=now, stage=Stage.PANEL_RESPONDED)
+        except StaleItem:
+            pass  # the stage is a convenience; the audit trail holds the fact
+    alert(now, p, deps, key=f"panel-reply:{m.id}", case_ref=case.case.ref, what="the Panel replied",
+           action="read the Panel's reply (filed in the shared mailbox) and record its decision")
+    return Outcome("panel_reply", MailFolder.PROCESSED)
+
+
+def _note(now: datetime, record: RequestRecord, deps: Deps, *, status: RequestStatus, note: str,
+          returned: object = None) -> None:
+    changes: dict[str, object] = {"status": status, "note": note}
+    if returned is not None:
+        changes["returned"] = returned
+    try:
+        update_request(deps.register, record, by=BOT_ACTOR, at=now, **changes)
+    except StaleItem:  # re-read once: the request item is the bot's own, a conflict is another tick
+        fresh = next(r for r in requests_of(deps.register, record.request.case_ref)
+                     if r.request.agency == record.request.agency)
+        update_request(deps.register, fresh, by=BOT_ACTOR, at=now, **changes)
+    deps.ledger.audit(AuditEvent(now, f"request_{status.value}", case_ref=record.request.case_ref,
+                                 agency=record.request.agency))
+
+
+def _acknowledge(now: datetime, m: InboundMessage, record: RequestRecord, p: Partnership, deps: Deps, *,
+                 nil: bool) -> None:
+    req = record.request
+    agency = p.agency(req.agency)
+    if agency is None:
+        return
+    key = f"ack:{req.case_ref}:{req.agency}:{hashlib.sha256(m.id.encode()).hexdigest()[:12]}"
+    message = deps.composer.compose(
+        "acknowledgement", key=key, to=[agency.lead_address], classification=p.classification,
+        token=Token.parse(req.token), in_reply_to=m.internet_message_id or None,
+        case_ref=req.case_ref, agency=agency, partnership=p, nil=nil, received=deps.hours.today(now))
+    queue(deps.ledger, key, message, now=now, case_ref=req.case_ref, purpose="acknowledgement", agency=req.agency)
+
+
+def _attention(now: datetime, m: InboundMessage, p: Partnership, deps: Deps, reason: str,
+               case_ref: str = "") -> Outcome:
+    alert(now, p, deps, key=f"attention:{m.id}", case_ref=case_ref, what=f"a message needs a person: {reason}",
+           action="open the cspr-bot/needs-attention folder of the shared mailbox")
+    deps.ledger.audit(AuditEvent(now, "needs_attention", case_ref=case_ref, detail=reason))
+    return Outcome("needs_attention", MailFolder.NEEDS_ATTENTION, reason)
+

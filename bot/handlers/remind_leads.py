@@ -1,0 +1,96 @@
+"""remind_leads: every working day from opening time, one digest per lead of the cases with
+deadlines in the next 5 working days and anything overdue (HTML table for Outlook, plain text too);
+and single reminders 3 working days, 1 working day and on the day before the SIN notification, the
+rapid review and the pre-publication submission fall due."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from bot.cases import all_cases, requests_of
+from bot.domain.cadence import reminder_offset
+from bot.domain.casework import case_deadlines
+from bot.domain.model import Case, Partnership, Stage
+from bot.handlers.common import Deps, queue
+
+DIGEST_HORIZON = 5  # working days ahead
+SINGLE_REMINDERS = ("sin_notification_due", "rapid_review_due", "pre_publication_submission_due")
+RAG_COLOURS = {"red": "#f4c7c3", "amber": "#fce8b2", "green": "#b7e1cd"}
+
+
+@dataclass
+class RemindReport:
+    digests: int = 0
+    reminders: int = 0
+    rows: list[str] = field(default_factory=list)
+
+
+def remind_leads(now: datetime, *, deps: Deps) -> RemindReport:
+    report = RemindReport()
+    cases = [r.case for r in all_cases(deps.register) if r.case.stage is not Stage.CLOSED]
+    overdue_returns = _overdue_returns(deps, deps.hours.today(now))
+    for p in deps.partnerships.values():
+        if not deps.hours.is_open(now, p.policy.calendar):
+            continue
+        today = deps.hours.today(now)
+        mine = [c for c in cases if c.partnership == p.id]
+        rows = _digest_rows(mine, p, today, overdue_returns)
+        report.rows.extend(f"{r['ref']} {r['what']} {r['rag']}" for r in rows)
+        for lead in p.leads:
+            if rows and _digest(now, p, lead.address, rows, today, deps):
+                report.digests += 1
+        for case in mine:
+            report.reminders += _single_reminders(now, p, case, today, deps)
+    return report
+
+
+def _overdue_returns(deps: Deps, today: date) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for r in requests_of(deps.register):
+        if r.request.due and r.request.due < today and not r.request.status.is_closed:
+            out.setdefault(r.request.case_ref, []).append(r.request.agency)
+    return out
+
+
+def _digest_rows(cases: list[Case], p: Partnership, today: date,
+                 overdue_returns: dict[str, list[str]]) -> list[dict[str, Any]]:
+    rows = []
+    for case in sorted(cases, key=lambda c: c.ref):
+        for d in case_deadlines(case, p):
+            if d.met_on or not d.rule.actionable:
+                continue
+            if d.due < today or p.policy.calendar.working_days_between(today, d.due) <= DIGEST_HORIZON:
+                rag = d.rag(today, p.policy).value
+                rows.append({"ref": case.ref, "child": case.child, "what": d.rule.summary, "due": d.due,
+                             "rag": rag, "colour": RAG_COLOURS.get(rag, "#ffffff"), "strength": d.rule.strength.value})
+        for code in overdue_returns.get(case.ref, []):
+            rows.append({"ref": case.ref, "child": case.child, "what": f"Agency return overdue: {code}",
+                         "due": None, "rag": "red", "colour": RAG_COLOURS["red"], "strength": "local practice"})
+    return rows
+
+
+def _digest(now: datetime, p: Partnership, address: str, rows: list[dict[str, Any]], today: date,
+            deps: Deps) -> bool:
+    key = f"digest:{p.id}:{hashlib.sha256(address.encode()).hexdigest()[:10]}:{today}"  # no address in keys
+    message = deps.composer.compose("lead_digest", key=key, to=[address], classification=p.classification,
+                                    partnership=p, rows=rows, today=today)
+    return queue(deps.ledger, key, message, now=now, case_ref="", purpose="lead_digest")
+
+
+def _single_reminders(now: datetime, p: Partnership, case: Case, today: date, deps: Deps) -> int:
+    sent = 0
+    for d in case_deadlines(case, p):
+        if d.name not in SINGLE_REMINDERS or d.met_on:
+            continue
+        offset = reminder_offset(today, d.due, p.policy.calendar)
+        if offset is None:
+            continue
+        key = f"deadline:{case.ref}:{d.name}:{offset}"
+        message = deps.composer.compose(
+            "deadline_reminder", key=key, to=[lead.address for lead in p.leads], classification=p.classification,
+            partnership=p, case=case, deadline=d, days_left=offset)
+        sent += queue(deps.ledger, key, message, now=now, case_ref=case.ref, purpose="deadline_reminder")
+    return sent

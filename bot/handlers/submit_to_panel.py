@@ -1,0 +1,109 @@
+"""submit_to_panel: a case approved by an allowed lead, with its final rapid review report in the
+library, goes to the Panel mailbox exactly once, ever, in office hours. Without approval: an urgent
+alert one working day before the deadline; past it, a delay notice to the Panel once a delay reason
+is recorded, and a daily alert to the leads until one is.
+
+Seed 001_561138213bff8628.txt §1.1.21-22 (send "as soon as it is complete"; tell the Panel of delays).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from bot.cases import CaseRecord, all_cases, save_case
+from bot.domain.casework import case_deadlines
+from bot.domain.model import Partnership, Stage
+from bot.handlers.common import BOT_ACTOR, Deps, alert, queue
+from bot.ports import Attachment, AuditEvent, Document, StaleItem
+
+WAITING = (Stage.SIN_SUBMITTED, Stage.RAPID_REVIEW_IN_PROGRESS, Stage.REPORT_DRAFTED, Stage.APPROVED)
+REPORT_TYPES = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                "pdf": "application/pdf"}
+
+
+@dataclass
+class SubmitReport:
+    submitted: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    alerts: int = 0
+
+
+def final_report(deps: Deps, case_ref: str) -> Document | None:
+    """The rapid review report the team marked final: a document under reports/ named '... final ...'."""
+    finals = [d for d in deps.library.list(case_ref, "reports") if "final" in d.path.rpartition("/")[2].lower()
+              and d.path.rpartition(".")[2].lower() in REPORT_TYPES]
+    return finals[-1] if finals else None
+
+
+def submit_to_panel(now: datetime, *, deps: Deps) -> SubmitReport:
+    report = SubmitReport()
+    for record in all_cases(deps.register):
+        p = deps.partnerships.get(record.case.partnership)
+        if p is None or record.case.stage not in WAITING or record.case.submitted_to_panel is not None:
+            continue
+        due = next((d.due for d in case_deadlines(record.case, p) if d.name == "rapid_review_due"), None)
+        if record.case.approved:
+            _approved(now, record, p, deps, report)
+        elif due is not None and deps.hours.is_open(now, p.policy.calendar):
+            report.alerts += _not_approved(now, record, p, due, deps)
+    return report
+
+
+def _approved(now: datetime, record: CaseRecord, p: Partnership, deps: Deps, report: SubmitReport) -> None:
+    case = record.case
+    approvers = {lead.address for lead in p.leads if lead.can_approve}
+    if case.approved_by.lower() not in approvers:
+        reason = f"approval by {case.approved_by or 'an unknown person'} refused: not a lead allowed to approve"
+        try:
+            save_case(deps.register, record, by=BOT_ACTOR, at=now, approved=False, attention=reason)
+        except StaleItem:
+            return  # someone changed the case meanwhile; decide again on the next tick
+        deps.ledger.audit(AuditEvent(now, "approval_refused", case_ref=case.ref))
+        alert(now, p, deps, key=f"refused:{case.ref}:{record.item.etag}", case_ref=case.ref,
+               template="team_alert", what=reason, action="ask an approving lead to approve the report")
+        report.refused.append(case.ref)
+        return
+    document = final_report(deps, case.ref)
+    if document is None:
+        report.alerts += alert(now, p, deps, key=f"no-final:{case.ref}", case_ref=case.ref, template="team_alert",
+                                what="the rapid review is approved but there is no final report in the library",
+                                action=f"save the report as reports/... final.docx in the {case.ref} folder")
+        return
+    if not deps.hours.is_open(now, p.policy.calendar):
+        return
+    key = f"panel:{case.ref}"
+    kind = document.path.rpartition(".")[2].lower()
+    message = deps.composer.compose(
+        "panel_submission", key=key, to=[deps.addresses.panel], cc=[p.team_address],
+        classification=p.classification, case=case, partnership=p,
+        local_authority=", ".join(p.local_authorities),
+        attachments=[Attachment(document.path.rpartition("/")[2], REPORT_TYPES[kind],
+                                deps.library.read(case.ref, document.path))])
+    queue(deps.ledger, key, message, now=now, case_ref=case.ref, purpose="panel_submission")
+    try:
+        save_case(deps.register, record, by=BOT_ACTOR, at=now, stage=Stage.SUBMITTED_TO_PANEL,
+                  submitted_to_panel=now, attention="")
+    except StaleItem:
+        pass  # the outbox key guarantees one submission; the next tick records the stage
+    deps.ledger.audit(AuditEvent(now, "submitted_to_panel", case_ref=case.ref, outbox_key=key))
+    report.submitted.append(case.ref)
+
+
+def _not_approved(now: datetime, record: CaseRecord, p: Partnership, due: date, deps: Deps) -> int:
+    case, today, cal = record.case, deps.hours.today(now), p.policy.calendar
+    if today == cal.subtract_working_days(due, 1):
+        return alert(now, p, deps, key=f"urgent:{case.ref}", case_ref=case.ref, template="urgent_approval",
+                      to=[lead.address for lead in p.leads], due=due, case=case)
+    if today <= due:
+        return 0
+    if case.delay_reason:
+        key = f"delay:{case.ref}"
+        message = deps.composer.compose(
+            "delay_notice", key=key, to=[deps.addresses.panel], cc=[p.team_address],
+            classification=p.classification, case=case, partnership=p, due=due, revised=case.revised_due,
+            local_authority=", ".join(p.local_authorities))
+        return int(queue(deps.ledger, key, message, now=now, case_ref=case.ref, purpose="delay_notice"))
+    return alert(now, p, deps, key=f"no-delay-reason:{case.ref}:{today}", case_ref=case.ref,
+                  template="delay_reason_missing", to=[lead.address for lead in p.leads], due=due, case=case)
+
