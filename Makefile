@@ -21,8 +21,11 @@ test: $(STAMP)  ## the whole test suite
 run: $(STAMP)  ## the service on the local workspace (Ctrl-C stops)
 	$(BIN)/cspr-bot run
 
+bench: $(STAMP)  ## figures as ratios against a baseline measured in the same run
+	$(BIN)/python bench/run.py
+
 lint: $(STAMP)  ## ruff and mypy
-	$(BIN)/ruff check bot tests
+	$(BIN)/ruff check bot tests bench
 	$(BIN)/mypy
 
 clean:

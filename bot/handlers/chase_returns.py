@@ -66,7 +66,9 @@ def _chase(now: datetime, step: ChaseStep, records: list[RequestRecord], p: Part
     today = deps.hours.today(now)
     reqs = [r.request for r in records]
     digest = len(reqs) > 1
-    key = (f"chase:overdue-digest:{p.id}:{agency.code}:{today}" if digest
+    # overdue chasers are keyed per agency and day, digest or not: once a digest went out, a request in
+    # it is not chased again that day when the other requests are returned and it is left on its own
+    key = (f"chase:overdue:{p.id}:{agency.code}:{today}" if step is ChaseStep.OVERDUE
            else f"chase:{step.value}:{reqs[0].case_ref}:{agency.code}:{today}")
     to, cc = _recipients(step, records, p, agency)
     message = deps.composer.compose(

@@ -2,13 +2,16 @@
 subject, else In-Reply-To/References), classify it, act, record it, file it out of the inbox.
 
 Acting is idempotent (a saved return overwrites itself, a closed request stays closed, messages are
-keyed), so a crash before the message is recorded only repeats harmless work. A sender whose domain
-is not one of the agency's can never complete a request; display names are never read.
+keyed), so a crash before the message is recorded only repeats harmless work. A message is known by
+its sender and Message-ID, so a second copy of it (a sending server's retry) is filed, not acted on
+again. A sender whose domain is not one of the agency's can never complete a request; display names
+are never read.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -21,6 +24,7 @@ from bot.mail.classify import Classification, Kind, classify, return_kind
 from bot.ports import AuditEvent, InboundMessage, Mailbox, MailFolder, StaleItem
 
 CURSOR = "mailbox:inbox"
+_MESSAGE_ID = re.compile(r"^<[^<>\s@]+@[^<>\s@]+>$")
 
 
 @dataclass
@@ -44,18 +48,40 @@ def ingest_mail(now: datetime, *, deps: Deps, mailbox: Mailbox) -> IngestReport:
     by_message_id = {message_id_for(request_key(r.request.case_ref, r.request.agency), deps.composer.domain): r
                      for r in requests.values()}
     for message in changes.messages:
-        seen = deps.ledger.inbound_outcome(message.id)
-        if seen is not None:  # recorded before a crash or replayed by the mailbox: just file it again
+        key = inbound_key(message)
+        seen = deps.ledger.inbound_outcome(key) or deps.ledger.inbound_outcome(message.id)
+        if seen is not None:  # recorded before a crash, replayed by the mailbox, or a second copy: file it
             report.replays += 1
             mailbox.move(message.id, MailFolder(seen.partition(":")[2] or MailFolder.PROCESSED))
             continue
         outcome = _handle(now, message, requests, by_message_id, deps, mailbox)
-        deps.ledger.record_inbound(message.id, at=now, outcome=f"{outcome.name}:{outcome.folder.value}")
+        deps.ledger.record_inbound(key, at=now, outcome=f"{outcome.name}:{outcome.folder.value}")
         mailbox.move(message.id, outcome.folder, reason=outcome.reason)
         report.processed += 1
         report.outcomes[outcome.name] = report.outcomes.get(outcome.name, 0) + 1
     deps.ledger.set_cursor(CURSOR, changes.cursor)
     return report
+
+
+def inbound_key(m: InboundMessage) -> str:
+    """What identifies a message across copies: its sender and Message-ID. Mail servers deliver the
+    same message twice after a timed-out retry, with a new mailbox id each time. Without a usable
+    Message-ID, the mailbox id."""
+    if _MESSAGE_ID.match(m.internet_message_id):
+        return f"{m.sender} {m.internet_message_id}"
+    return m.id
+
+
+def _stamp(m: InboundMessage, length: int) -> str:
+    return hashlib.sha256(inbound_key(m).encode()).hexdigest()[:length]
+
+
+def _current(deps: Deps, record: RequestRecord | None) -> RequestRecord | None:
+    """The request as the register holds it now: an earlier message of this run may have changed it."""
+    if record is None:
+        return None
+    return next((r for r in requests_of(deps.register, record.request.case_ref)
+                 if r.request.agency == record.request.agency), None)
 
 
 def _reply_token(m: InboundMessage, by_message_id: dict[str, RequestRecord]) -> Token | None:
@@ -69,24 +95,25 @@ def _reply_token(m: InboundMessage, by_message_id: dict[str, RequestRecord]) -> 
 def _handle(now: datetime, m: InboundMessage, requests: dict[str, RequestRecord],
             by_message_id: dict[str, RequestRecord], deps: Deps, mailbox: Mailbox) -> Outcome:
     c = classify(m, panel_address=deps.addresses.panel, reply_token=_reply_token(m, by_message_id))
-    record = requests.get(c.token.value) if c.token else None
+    record = _current(deps, requests.get(c.token.value) if c.token else None)
     p = deps.partnerships.get(_partnership_of(record, deps)) or next(iter(deps.partnerships.values()))
     if c.kind is Kind.PANEL_REPLY:
         return _panel_reply(now, m, c, p, deps, mailbox)
     if c.kind is Kind.AUTO_REPLY:
         if record and not record.request.status.is_closed:
-            _note(now, record, deps, status=record.request.status, note=f"out of office {deps.hours.today(now)}")
+            _note(now, record, deps, note=f"out of office {deps.hours.today(now)}")
         return Outcome("auto_reply", MailFolder.PROCESSED)
     if record is None:
         return _attention(now, m, p, deps, c.reason if c.token is None else "request reference not recognised")
     agency = p.agency(record.request.agency)
     if c.kind is Kind.BOUNCE:
-        _note(now, record, deps, status=RequestStatus.UNDELIVERABLE, note="address bounced")
+        if not record.request.status.is_closed:  # a late bounce (of a chaser, an acknowledgement) reopens nothing
+            _note(now, record, deps, status=RequestStatus.UNDELIVERABLE, note="address bounced")
         alert(now, p, deps, key=f"bounce:{record.request.case_ref}:{record.request.agency}",
                case_ref=record.request.case_ref, what=f"the request to {agency.name if agency else '?'} bounced",
                action="check the agency's safeguarding lead address in the configuration and resend by hand")
         return Outcome("bounce", MailFolder.PROCESSED)
-    if agency is None or m.sender.rpartition("@")[2] not in agency.allowed_domains:
+    if agency is None or m.sender.lower().rpartition("@")[2] not in agency.allowed_domains:
         return _attention(now, m, p, deps, "sender is not at one of the agency's mail domains",
                           case_ref=record.request.case_ref)
     if c.kind is Kind.AGENCY_RETURN:
@@ -114,7 +141,7 @@ def _partnership_of(record: RequestRecord | None, deps: Deps) -> str:
 def _agency_return(now: datetime, m: InboundMessage, record: RequestRecord, p: Partnership, deps: Deps,
                    mailbox: Mailbox) -> Outcome:
     req, today = record.request, deps.hours.today(now)
-    stamp = hashlib.sha256(m.id.encode()).hexdigest()[:8]
+    stamp = _stamp(m, 8)
     for n, info in enumerate(a for a in m.attachments if return_kind(a)):
         # a generated name: the sender's file name is never used as a path
         name = f"returns/{req.agency}-{today:%Y%m%d}-{stamp}-{n + 1}.{return_kind(info)}"
@@ -136,7 +163,7 @@ def _panel_reply(now: datetime, m: InboundMessage, c: Classification, p: Partner
     if case is None:
         return _attention(now, m, p, deps, "a message from the Panel that names no known case")
     for n, info in enumerate(m.attachments):
-        name = f"panel/{deps.hours.today(now):%Y%m%d}-{hashlib.sha256(m.id.encode()).hexdigest()[:8]}-{n + 1}"
+        name = f"panel/{deps.hours.today(now):%Y%m%d}-{_stamp(m, 8)}-{n + 1}"
         deps.library.save(case.case.ref, name + (f".{return_kind(info)}" if return_kind(info) else ".bin"),
                           mailbox.attachment(m.id, info.id))
     deps.ledger.audit(AuditEvent(now, "panel_replied", case_ref=case.case.ref))
@@ -150,18 +177,22 @@ def _panel_reply(now: datetime, m: InboundMessage, c: Classification, p: Partner
     return Outcome("panel_reply", MailFolder.PROCESSED)
 
 
-def _note(now: datetime, record: RequestRecord, deps: Deps, *, status: RequestStatus, note: str,
+def _note(now: datetime, record: RequestRecord, deps: Deps, *, note: str, status: RequestStatus | None = None,
           returned: object = None) -> None:
-    changes: dict[str, object] = {"status": status, "note": note}
+    """Write `note` (and `status`, `returned` when given) on the request; without `status` it keeps its own."""
+    changes: dict[str, object] = {"note": note}
+    if status is not None:
+        changes["status"] = status
     if returned is not None:
         changes["returned"] = returned
     try:
-        update_request(deps.register, record, by=BOT_ACTOR, at=now, **changes)
+        written = update_request(deps.register, record, by=BOT_ACTOR, at=now, **changes)
     except StaleItem:  # re-read once: the request item is the bot's own, a conflict is another tick
-        fresh = next(r for r in requests_of(deps.register, record.request.case_ref)
-                     if r.request.agency == record.request.agency)
-        update_request(deps.register, fresh, by=BOT_ACTOR, at=now, **changes)
-    deps.ledger.audit(AuditEvent(now, f"request_{status.value}", case_ref=record.request.case_ref,
+        fresh = _current(deps, record)
+        if fresh is None:
+            raise
+        written = update_request(deps.register, fresh, by=BOT_ACTOR, at=now, **changes)
+    deps.ledger.audit(AuditEvent(now, f"request_{written.request.status.value}", case_ref=record.request.case_ref,
                                  agency=record.request.agency))
 
 
@@ -171,7 +202,7 @@ def _acknowledge(now: datetime, m: InboundMessage, record: RequestRecord, p: Par
     agency = p.agency(req.agency)
     if agency is None:
         return
-    key = f"ack:{req.case_ref}:{req.agency}:{hashlib.sha256(m.id.encode()).hexdigest()[:12]}"
+    key = f"ack:{req.case_ref}:{req.agency}:{_stamp(m, 12)}"
     message = deps.composer.compose(
         "acknowledgement", key=key, to=[agency.lead_address], classification=p.classification,
         token=Token.parse(req.token), in_reply_to=m.internet_message_id or None,

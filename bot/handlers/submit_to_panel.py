@@ -43,7 +43,10 @@ def submit_to_panel(now: datetime, *, deps: Deps) -> SubmitReport:
         if p is None or record.case.stage not in WAITING or record.case.submitted_to_panel is not None:
             continue
         due = next((d.due for d in case_deadlines(record.case, p) if d.name == "rapid_review_due"), None)
-        if record.case.approved:
+        earlier = _earlier_submission(deps, record.case.ref)
+        if earlier is not None:  # an earlier tick's write met a person's edit: record that submission now
+            _record_submission(now, earlier, record, deps)
+        elif record.case.approved:
             _approved(now, record, p, deps, report)
         elif due is not None and deps.hours.is_open(now, p.policy.calendar):
             report.alerts += _not_approved(now, record, p, due, deps)
@@ -81,13 +84,27 @@ def _approved(now: datetime, record: CaseRecord, p: Partnership, deps: Deps, rep
         attachments=[Attachment(document.path.rpartition("/")[2], REPORT_TYPES[kind],
                                 deps.library.read(case.ref, document.path))])
     queue(deps.ledger, key, message, now=now, case_ref=case.ref, purpose="panel_submission")
-    try:
-        save_case(deps.register, record, by=BOT_ACTOR, at=now, stage=Stage.SUBMITTED_TO_PANEL,
-                  submitted_to_panel=now, attention="")
-    except StaleItem:
-        pass  # the outbox key guarantees one submission; the next tick records the stage
+    _record_submission(now, now, record, deps)
     deps.ledger.audit(AuditEvent(now, "submitted_to_panel", case_ref=case.ref, outbox_key=key))
     report.submitted.append(case.ref)
+
+
+def _earlier_submission(deps: Deps, case_ref: str) -> datetime | None:
+    """When the Panel email for the case was sent (or queued), if it ever was."""
+    key = f"panel:{case_ref}"
+    if not deps.ledger.queued(key):
+        return None
+    row = next(o for o in deps.ledger.outbox() if o.key == key)
+    return row.sent_at or row.created_at
+
+
+def _record_submission(now: datetime, submitted: datetime, record: CaseRecord, deps: Deps) -> None:
+    """The stage and the submission time on the case; `submitted` is when the Panel email was queued or sent."""
+    try:
+        save_case(deps.register, record, by=BOT_ACTOR, at=now, stage=Stage.SUBMITTED_TO_PANEL,
+                  submitted_to_panel=submitted, attention="")
+    except StaleItem:
+        pass  # the outbox key guarantees one submission; the next tick records the stage
 
 
 def _not_approved(now: datetime, record: CaseRecord, p: Partnership, due: date, deps: Deps) -> int:

@@ -86,7 +86,7 @@ def classify(m: InboundMessage, *, panel_address: str, reply_token: Token | None
         return Classification(Kind.BOUNCE, token or find_token(m.body_text), "delivery failure report")
     if _is_auto_reply(m):
         return Classification(Kind.AUTO_REPLY, token, "automatic reply")
-    if m.sender == panel_address.lower():
+    if m.sender.lower() == panel_address.lower():  # addresses compare without case; adapters may keep it
         return Classification(Kind.PANEL_REPLY, token, "from the Panel mailbox")
     if token is None:
         return Classification(Kind.UNKNOWN, None, "no request reference in the subject or reply headers")

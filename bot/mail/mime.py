@@ -93,7 +93,7 @@ def parse_message(message_id: str, raw: bytes) -> InboundMessage:
     return InboundMessage(
         id=message_id,
         internet_message_id=str(_safe(lambda: msg["Message-ID"], "")).strip(),
-        subject=str(_safe(lambda: msg["Subject"], "")),
+        subject=" ".join(str(_safe(lambda: msg["Subject"], "")).split()),
         sender=email.utils.parseaddr(str(_safe(lambda: msg["From"], "")))[1].lower(),
         received=_received(msg),
         body_text=_body_text(msg),

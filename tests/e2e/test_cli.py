@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -150,3 +151,29 @@ class TestDemo:
         (tmp_path / "precious.txt").write_text("keep me")
         done = cspr("demo", "--workspace", str(tmp_path), check=False)
         assert done.returncode == 1 and (tmp_path / "precious.txt").exists()
+
+
+class TestRunPicksUpMail:
+    def test_an_eml_dropped_into_the_inbox_is_filed_within_an_ingest_interval(self, tmp_path):
+        config = tmp_path / "fast.toml"
+        config.write_text(DEFAULT_CONFIG.read_text().replace("ingest_seconds = 60", "ingest_seconds = 1"))
+        ws = tmp_path / "ws"
+        service = subprocess.Popen([EXE, "--config", str(config), "--workspace", str(ws), "run"], cwd=ROOT,
+                                   stderr=subprocess.PIPE, text=True)
+        try:
+            assert service.stderr is not None and "running" in service.stderr.readline()
+            dropped = ws / "mail" / "inbox" / "new" / "hello.eml"
+            (ws / "mail" / "inbox" / "tmp" / "hello.eml").write_bytes(
+                b"From: someone@elsewhere.example\r\nTo: cspr-bot@northshire-scp.example\r\n"
+                b"Subject: a question\r\nMessage-ID: <q1@elsewhere.example>\r\n\r\nHello\r\n")
+            (ws / "mail" / "inbox" / "tmp" / "hello.eml").rename(dropped)
+            filed = ws / "mail" / "needs-attention" / "new" / "hello.eml"
+            for _ in range(300):  # a liveness bound (30 s), not a speed claim: bench/ measures latency
+                if filed.exists() and not dropped.exists():
+                    break
+                time.sleep(0.1)
+            assert filed.exists() and not dropped.exists()
+            assert filed.read_bytes().startswith(b"X-CSPR-Reason: no request reference")
+        finally:
+            service.send_signal(signal.SIGTERM)
+            service.wait(timeout=20)

@@ -16,6 +16,9 @@ from bot.mail.mime import REASON_HEADER, attachment_bytes, compose, parse_messag
 from bot.ports import InboundMessage, MailChanges, MailFolder, OutboundMessage, SentMessage
 
 INBOX, SENT = "inbox", "sent"
+# Python folds a long Subject straight after "Subject:", and readers then see a leading space; RFC 5322
+# allows lines up to 998 characters, so headers are written unfolded.
+SMTP_UNFOLDED = email.policy.SMTP.clone(max_line_length=998)
 
 
 class MaildirMailbox:
@@ -56,11 +59,11 @@ class MaildirMailbox:
             return existing
         at = (at or datetime.now(UTC)).replace(microsecond=0)  # the Date header keeps whole seconds
         mime = compose(message, sender=self.address, key=key, at=at)
-        write_atomic(self._sent_path(key), mime.as_bytes(policy=email.policy.SMTP))
+        write_atomic(self.sent_path(key), mime.as_bytes(policy=SMTP_UNFOLDED))
         return SentMessage(key=key, message_id=str(mime["Message-ID"]), sent_at=at)
 
     def sent(self, key: str) -> SentMessage | None:
-        path = self._sent_path(key)
+        path = self.sent_path(key)
         if not path.exists():
             return None
         msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
@@ -70,7 +73,7 @@ class MaildirMailbox:
     def sent_files(self) -> list[Path]:
         return sorted((self.root / SENT / "new").glob("*.eml"))
 
-    def _sent_path(self, key: str) -> Path:
+    def sent_path(self, key: str) -> Path:
         # a name derived from the key makes "already sent?" a single existence check
         return self.root / SENT / "new" / f"{hashlib.sha256(key.encode()).hexdigest()[:40]}.eml"
 

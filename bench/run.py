@@ -1,0 +1,131 @@
+"""Benchmarks for cspr-bot, reported as ratios against a baseline measured in the same run.
+
+    make bench            # or: .venv/bin/python bench/run.py
+
+Figures: command start-up (vs. a bare interpreter), the demo's wall time and messages per case,
+ingest cost per message (vs. parsing the same bytes), and pickup latency of `cspr-bot run` on the
+local workspace with a 1-second ingest interval. Nothing here is asserted; tests never time things.
+"""
+
+from __future__ import annotations
+
+import email.policy
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from email.message import EmailMessage
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+EXE = str(Path(sys.executable).parent / "cspr-bot")
+
+
+def timed(fn, repeat: int = 5) -> float:  # type: ignore[no-untyped-def]
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def startup() -> None:
+    bare = timed(lambda: subprocess.run([sys.executable, "-c", "pass"], check=True))
+    helped = timed(lambda: subprocess.run([EXE, "--help"], check=True, capture_output=True))
+    deadlines = timed(lambda: subprocess.run([EXE, "deadlines", "--aware", "2026-12-22", "--json"], check=True,
+                                             capture_output=True, cwd=ROOT))
+    print(f"start-up   python -c pass        {bare * 1000:7.1f} ms   1.00x (baseline)")
+    print(f"           cspr-bot --help       {helped * 1000:7.1f} ms   {helped / bare:5.2f}x")
+    print(f"           cspr-bot deadlines    {deadlines * 1000:7.1f} ms   {deadlines / bare:5.2f}x")
+
+
+def demo() -> None:
+    from bot.demo import run_demo
+    from bot.ports import OutboxStatus
+    from bot.settings import load_settings
+
+    settings = load_settings(ROOT / "config" / "cspr-bot.toml")
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        app = run_demo(settings, Path(tmp) / "demo", echo=lambda _line: None)
+        wall = time.perf_counter() - start
+        from bot.bootstrap import build_local_app
+
+        again = build_local_app(settings, Path(tmp) / "demo")
+        sent = again.ledger.outbox(OutboxStatus.SENT)
+        again.close()
+    del app
+    digests = sum(1 for i in sent if i.purpose == "lead_digest")
+    print(f"demo       wall time             {wall:7.2f} s    ({len(sent)} messages sent for 1 case: "
+          f"{len(sent) - digests} about the case, {digests} lead digests)")
+
+
+def message(n: int) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = f"person{n}@elsewhere.example"
+    msg["To"] = "cspr-bot@northshire-scp.example"
+    msg["Subject"] = f"question {n}"
+    msg["Message-ID"] = f"<q{n}@elsewhere.example>"
+    msg.set_content("Hello\n" * 20)
+    return msg.as_bytes(policy=email.policy.SMTP)
+
+
+def ingest() -> None:
+    from bot.bootstrap import build_local_app, run_job
+    from bot.mail.mime import parse_message
+    from bot.settings import load_settings
+
+    settings = load_settings(ROOT / "config" / "cspr-bot.toml")
+    n = 200
+    raws = [message(i) for i in range(n)]
+    parse = timed(lambda: [parse_message(str(i), r) for i, r in enumerate(raws)], repeat=3)
+    with tempfile.TemporaryDirectory() as tmp:
+        app = build_local_app(settings, Path(tmp))
+        assert app.workspace is not None
+        for i, raw in enumerate(raws):
+            (app.workspace.mail / "inbox" / "new" / f"m{i}.eml").write_bytes(raw)
+        from datetime import UTC, datetime
+
+        start = time.perf_counter()
+        run_job(app, "ingest_mail", datetime.now(UTC))
+        whole = time.perf_counter() - start
+        app.close()
+    print(f"ingest     parse only            {parse / n * 1000:7.2f} ms/message   1.00x (baseline)")
+    print(f"           ingest_mail (local)   {whole / n * 1000:7.2f} ms/message   {whole / parse:5.2f}x "
+          "(classify, record, file, alert)")
+
+
+def pickup() -> None:
+    text = (ROOT / "config" / "cspr-bot.toml").read_text().replace("ingest_seconds = 60", "ingest_seconds = 1")
+    with tempfile.TemporaryDirectory() as tmp:
+        config, ws = Path(tmp) / "fast.toml", Path(tmp) / "ws"
+        config.write_text(text)
+        service = subprocess.Popen([EXE, "--config", str(config), "--workspace", str(ws), "run"], cwd=ROOT,
+                                   stderr=subprocess.PIPE, text=True)
+        assert service.stderr is not None
+        service.stderr.readline()
+        latencies = []
+        try:
+            for i in range(5):
+                (ws / "mail" / "inbox" / "tmp" / f"p{i}.eml").write_bytes(message(i))
+                start = time.perf_counter()
+                (ws / "mail" / "inbox" / "tmp" / f"p{i}.eml").rename(ws / "mail" / "inbox" / "new" / f"p{i}.eml")
+                target = ws / "mail" / "needs-attention" / "new" / f"p{i}.eml"
+                while not target.exists() and time.perf_counter() - start < 30:
+                    time.sleep(0.01)
+                latencies.append(time.perf_counter() - start)
+        finally:
+            service.terminate()
+            service.wait(timeout=20)
+    print(f"pickup     cspr-bot run, 1 s ingest interval: median {statistics.median(latencies):.2f} s, "
+          f"max {max(latencies):.2f} s over {len(latencies)} drops ({statistics.median(latencies):.2f}x the interval)")
+
+
+if __name__ == "__main__":
+    startup()
+    demo()
+    ingest()
+    pickup()

@@ -1,0 +1,156 @@
+"""The demo's script: LA aware on day 0, SIN submitted on day 2, requests to six agencies; four
+return on different days (one after an out-of-office and chasing via its escalation contact), one
+never answers and is chased and escalated, one address bounces; the team saves the report, a lead
+approves on working day 13 and the bot submits to the Panel on working day 14.
+
+The clock is simulated, but each job runs when its trigger in `bot.schedule.JOBS` says (at a demo
+cadence), through `bootstrap.run_job`: the same code path as `cspr-bot run`.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot.adapters.local.files import write_atomic
+from bot.bootstrap import App, build_local_app, run_job
+from bot.cases import add_case, find_case, update_case
+from bot.demo import agencies as sim
+from bot.demo.timeline import Timeline
+from bot.documents.report import draft_report
+from bot.domain.model import Case
+from bot.ports import OutboundMessage
+from bot.schedule import JOBS, Cadence
+from bot.settings import Settings
+
+MARKER = ".cspr-demo"
+LONDON = ZoneInfo("Europe/London")
+LA_AWARE = date(2026, 12, 22)  # Tuesday before Christmas: the working-day calendar shows itself
+DEMO_CADENCE = Cadence(tick=timedelta(hours=1), ingest=timedelta(minutes=30))
+AGENCIES = ("POL", "CSC", "HLT", "GP", "EDU")  # and DAS, added because domestic abuse is flagged
+
+
+def at(d: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(d, time(hour, minute), tzinfo=LONDON).astimezone(UTC)
+
+
+def fresh_workspace(root: Path) -> None:
+    """Empty the demo folder, refusing to touch one the demo did not make."""
+    if root.exists() and any(root.iterdir()) and not (root / MARKER).exists():
+        raise RuntimeError(f"{root} exists and is not a demo workspace; choose another --workspace")
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    (root / MARKER).write_text("made by cspr-bot demo; emptied on every run\n")
+
+
+@dataclass(frozen=True)
+class Event:
+    when: datetime
+    who: str
+    what: str
+    act: Callable[[App], None]
+
+
+class Scenario:
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.p = app.partnership()
+        self.cal = self.p.policy.calendar
+        self.sin_day = self.cal.add_working_days(LA_AWARE, 2)
+        self.ref = ""
+
+    def wd(self, n: int, hour: int, minute: int = 0) -> datetime:
+        """Working day n of the rapid review (the SIN day is 0), at a UK local time."""
+        return at(self.cal.add_working_days(self.sin_day, n), hour, minute)
+
+    def events(self) -> list[Event]:
+        p, mailbox = self.p, self.app.settings.bot.mailbox_address
+        team, chair = p.team_address, next(lead.address for lead in p.leads if lead.can_approve)
+
+        def agency(code: str) -> str:
+            a = p.agency(code)
+            assert a is not None
+            return a.name
+
+        def deliver(raw: bytes, name: str) -> None:
+            assert self.app.workspace is not None
+            write_atomic(self.app.workspace.mail / "inbox" / "new" / f"{name}.eml", raw)
+
+        def request(code: str) -> OutboundMessage:
+            return next(i.message for i in self.app.ledger.outbox() if i.key == f"request:{self.ref}:{code}")
+
+        def returns(code: str, sender: str, when: datetime) -> Event:
+            return Event(when, code, f"{agency(code)} returns its completed form", lambda app: deliver(
+                sim.return_email(request(code), sender=sender, mailbox=mailbox, at=when, agency=code),
+                f"return-{code.lower()}"))
+
+        def add(app: App) -> None:
+            case = Case(ref="", partnership=p.id, child="Child A", incident=LA_AWARE - timedelta(days=1),
+                        la_aware=LA_AWARE, agencies=AGENCIES, domestic_abuse=True)
+            self.ref = add_case(app.register, p, case, by=team, at=at(LA_AWARE, 9, 15)).case.ref
+
+        def sin(app: App) -> None:
+            update_case(app.register, p, self.ref, {"sin_submitted": self.sin_day, "sin_reference": "SIN-2026-0427"},
+                        by=team, at=at(self.sin_day, 10, 30))
+
+        def report(app: App) -> None:
+            data = draft_report(case=find_case(app.register, self.ref).case, partnership=p, register=app.register,
+                                library=app.library)
+            app.library.save(self.ref, f"reports/Rapid Review Report - {self.ref} - final.docx", data)
+
+        def approve(app: App) -> None:
+            update_case(app.register, p, self.ref, {"approved": True, "approved_by": chair}, by=chair,
+                        at=self.wd(13, 17, 45))
+
+        pol, csc, hlt, gp = (p.agency(code) for code in ("POL", "CSC", "HLT", "GP"))
+        assert pol and csc and hlt and gp
+        return [
+            Event(at(LA_AWARE, 9, 15), "team", "case added: the LA is aware of a serious incident (Child A)", add),
+            Event(at(self.sin_day, 10, 30), "team", "SIN submitted to the Panel (SIN-2026-0427)", sin),
+            Event(at(self.sin_day, 11, 40), "DAS", "mail server: the request to the domestic abuse service bounces",
+                  lambda app: deliver(sim.bounce(request("DAS"), postmaster=f"postmaster@{mailbox.rpartition('@')[2]}",
+                                                 mailbox=mailbox, at=at(self.sin_day, 11, 40)), "ndr-das")),
+            Event(at(self.sin_day, 11, 50), "GP", "GP lead's out-of-office reply", lambda app: deliver(
+                sim.out_of_office(request("GP"), sender=gp.lead_address, mailbox=mailbox,
+                                  at=at(self.sin_day, 11, 50)), "ooo-gp")),
+            returns("POL", pol.lead_address, self.wd(3, 14)),
+            returns("CSC", csc.lead_address, self.wd(5, 11, 20)),
+            returns("HLT", hlt.escalation_address, self.wd(6, 15, 40)),
+            returns("GP", gp.escalation_address, self.wd(7, 14, 5)),
+            Event(self.wd(12, 15), "team", "rapid review report drafted and saved as final in the case library",
+                  report),
+            Event(self.wd(13, 17, 45), "lead", "the case review group chair approves the report", approve),
+        ]
+
+
+def run_demo(settings: Settings, root: Path, *, echo: Callable[[str], None] = print) -> App:
+    fresh_workspace(root)
+    app = build_local_app(settings, root)
+    scenario = Scenario(app)
+    events = sorted(scenario.events(), key=lambda e: e.when)
+    end = scenario.wd(14, 12)
+    timeline = Timeline(app, scenario.sin_day, echo)
+    echo(f"cspr-bot demo: {scenario.p.name}; workspace {root}")
+    echo(f"simulated clock: LA aware {LA_AWARE:%a %d %b %Y}; jobs every {DEMO_CADENCE.tick} (mail every "
+         f"{DEMO_CADENCE.ingest}), as in bot/schedule.py")
+    triggers = {job.id: job.trigger(DEMO_CADENCE) for job in JOBS}
+    next_fire = {job.id: events[0].when for job in JOBS}
+    try:
+        while (now := min(next_fire.values())) <= end:
+            while events and events[0].when <= now:
+                event = events.pop(0)
+                event.act(app)
+                timeline.event(event.when, event.who, event.what)
+            for job in JOBS:
+                if next_fire[job.id] == now:
+                    run_job(app, job.id, now)
+                    next_fire[job.id] = triggers[job.id].get_next_fire_time(now, now)
+            timeline.bot(now)
+        timeline.summary(scenario.ref)
+    finally:
+        app.close()
+    return app
