@@ -179,7 +179,11 @@ class SqliteLedger:
         self._set_status(key, "UPDATE outbox SET status='pending' WHERE key=? AND status='held'", (key,))
 
     def queued(self, key: str) -> bool:
-        return self._conn.execute("SELECT 1 FROM outbox WHERE key=?", (key,)).fetchone() is not None
+        return self.queued_at(key) is not None
+
+    def queued_at(self, key: str) -> datetime | None:
+        row = self._conn.execute("SELECT created_at FROM outbox WHERE key=?", (key,)).fetchone()
+        return datetime.fromisoformat(row[0]) if row else None
 
     def outbox(self, status: OutboxStatus | None = None) -> list[OutboxItem]:
         sql, args = "SELECT * FROM outbox", tuple[str, ...]()

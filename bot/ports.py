@@ -264,6 +264,10 @@ class Ledger(Protocol):
         """Whether a message was ever queued under `key`."""
         ...
 
+    def queued_at(self, key: str) -> datetime | None:
+        """When a message was queued under `key`, or None if it never was."""
+        ...
+
     def outbox(self, status: OutboxStatus | None = None) -> list[OutboxItem]:
         """Outbox rows in the order they were queued."""
         ...

@@ -99,6 +99,8 @@ def _handle(now: datetime, m: InboundMessage, requests: dict[str, RequestRecord]
     p = deps.partnerships.get(_partnership_of(record, deps)) or next(iter(deps.partnerships.values()))
     if c.kind is Kind.PANEL_REPLY:
         return _panel_reply(now, m, c, p, deps, mailbox)
+    if c.kind is Kind.DELAYED:  # nothing to do: a real failure comes later as a bounce, a success as a reply
+        return Outcome("delivery_delayed", MailFolder.PROCESSED)
     if c.kind is Kind.AUTO_REPLY:
         if record and not record.request.status.is_closed:
             _note(now, record, deps, note=f"out of office {deps.hours.today(now)}")
@@ -118,6 +120,9 @@ def _handle(now: datetime, m: InboundMessage, requests: dict[str, RequestRecord]
                           case_ref=record.request.case_ref)
     if c.kind is Kind.AGENCY_RETURN:
         return _agency_return(now, m, record, p, deps, mailbox)
+    if c.kind is Kind.NIL_RETURN and record.request.status is RequestStatus.RETURNED:
+        return _attention(now, m, p, deps, "a nil return for a request whose return was already received",
+                          case_ref=record.request.case_ref)
     if c.kind is Kind.NIL_RETURN:
         _note(now, record, deps, status=RequestStatus.NIL_RETURN, note="nil return by email: team to confirm",
               returned=deps.hours.today(now))

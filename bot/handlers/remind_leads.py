@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.cases import all_cases, requests_of
-from bot.domain.cadence import reminder_offset
+from bot.domain.cadence import reminder_offset, returns_wanted
 from bot.domain.casework import case_deadlines
 from bot.domain.model import Case, Partnership, Stage
 from bot.handlers.common import Deps, queue
@@ -31,7 +31,7 @@ class RemindReport:
 def remind_leads(now: datetime, *, deps: Deps) -> RemindReport:
     report = RemindReport()
     cases = [r.case for r in all_cases(deps.register) if r.case.stage is not Stage.CLOSED]
-    overdue_returns = _overdue_returns(deps, deps.hours.today(now))
+    overdue_returns = _overdue_returns(deps, deps.hours.today(now), {c.ref for c in cases if returns_wanted(c)})
     for p in deps.partnerships.values():
         if not deps.hours.is_open(now, p.policy.calendar):
             continue
@@ -47,9 +47,11 @@ def remind_leads(now: datetime, *, deps: Deps) -> RemindReport:
     return report
 
 
-def _overdue_returns(deps: Deps, today: date) -> dict[str, list[str]]:
+def _overdue_returns(deps: Deps, today: date, wanted: set[str]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for r in requests_of(deps.register):
+        if r.request.case_ref not in wanted:
+            continue
         if r.request.due and r.request.due < today and not r.request.status.is_closed:
             out.setdefault(r.request.case_ref, []).append(r.request.agency)
     return out
@@ -91,6 +93,6 @@ def _single_reminders(now: datetime, p: Partnership, case: Case, today: date, de
         key = f"deadline:{case.ref}:{d.name}:{offset}"
         message = deps.composer.compose(
             "deadline_reminder", key=key, to=[lead.address for lead in p.leads], classification=p.classification,
-            partnership=p, case=case, deadline=d, days_left=offset)
+            partnership=p, case=case, deadline=d, days_left=p.policy.calendar.working_days_between(today, d.due))
         sent += queue(deps.ledger, key, message, now=now, case_ref=case.ref, purpose="deadline_reminder")
     return sent

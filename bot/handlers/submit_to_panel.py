@@ -1,13 +1,14 @@
 """submit_to_panel: a case approved by an allowed lead, with its final rapid review report in the
 library, goes to the Panel mailbox exactly once, ever, in office hours. Without approval: an urgent
-alert one working day before the deadline; past it, a delay notice to the Panel once a delay reason
-is recorded, and a daily alert to the leads until one is.
+alert one working day before the deadline. Past it, approved or not, while nothing has gone: a delay
+notice to the Panel once a delay reason is recorded, and a daily alert to the leads until one is.
 
 Seed 001_561138213bff8628.txt §1.1.21-22 (send "as soon as it is complete"; tell the Panel of delays).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -33,7 +34,12 @@ def final_report(deps: Deps, case_ref: str) -> Document | None:
     """The rapid review report the team marked final: a document under reports/ named '... final ...'."""
     finals = [d for d in deps.library.list(case_ref, "reports") if "final" in d.path.rpartition("/")[2].lower()
               and d.path.rpartition(".")[2].lower() in REPORT_TYPES]
-    return finals[-1] if finals else None
+    return max(finals, key=lambda d: _natural(d.path.rpartition(".")[0]), default=None)
+
+
+def _natural(name: str) -> list[tuple[int, int | str]]:
+    """Sort key in which 'final v10' comes after 'final v2', and both after 'final'."""
+    return [(1, int(part)) if part.isdigit() else (0, part.lower()) for part in re.split(r"(\d+)", name) if part]
 
 
 def submit_to_panel(now: datetime, *, deps: Deps) -> SubmitReport:
@@ -46,14 +52,17 @@ def submit_to_panel(now: datetime, *, deps: Deps) -> SubmitReport:
         earlier = _earlier_submission(deps, record.case.ref)
         if earlier is not None:  # an earlier tick's write met a person's edit: record that submission now
             _record_submission(now, earlier, record, deps)
-        elif record.case.approved:
-            _approved(now, record, p, deps, report)
-        elif due is not None and deps.hours.is_open(now, p.policy.calendar):
-            report.alerts += _not_approved(now, record, p, due, deps)
+            continue
+        if record.case.approved and _approved(now, record, p, deps, report):
+            continue
+        # not approved, or approved with no final report to send: the deadline still runs
+        if due is not None and deps.hours.is_open(now, p.policy.calendar):
+            report.alerts += _not_sent(now, record, p, due, deps)
     return report
 
 
-def _approved(now: datetime, record: CaseRecord, p: Partnership, deps: Deps, report: SubmitReport) -> None:
+def _approved(now: datetime, record: CaseRecord, p: Partnership, deps: Deps, report: SubmitReport) -> bool:
+    """Act on an approval; False when the case cannot go (no final report) and its deadline still matters."""
     case = record.case
     approvers = {lead.address for lead in p.leads if lead.can_approve}
     if case.approved_by.lower() not in approvers:
@@ -61,20 +70,20 @@ def _approved(now: datetime, record: CaseRecord, p: Partnership, deps: Deps, rep
         try:
             save_case(deps.register, record, by=BOT_ACTOR, at=now, approved=False, attention=reason)
         except StaleItem:
-            return  # someone changed the case meanwhile; decide again on the next tick
+            return True  # someone changed the case meanwhile; decide again on the next tick
         deps.ledger.audit(AuditEvent(now, "approval_refused", case_ref=case.ref))
         alert(now, p, deps, key=f"refused:{case.ref}:{record.item.etag}", case_ref=case.ref,
                template="team_alert", what=reason, action="ask an approving lead to approve the report")
         report.refused.append(case.ref)
-        return
+        return True
     document = final_report(deps, case.ref)
     if document is None:
         report.alerts += alert(now, p, deps, key=f"no-final:{case.ref}", case_ref=case.ref, template="team_alert",
                                 what="the rapid review is approved but there is no final report in the library",
                                 action=f"save the report as reports/... final.docx in the {case.ref} folder")
-        return
+        return False
     if not deps.hours.is_open(now, p.policy.calendar):
-        return
+        return True
     key = f"panel:{case.ref}"
     kind = document.path.rpartition(".")[2].lower()
     message = deps.composer.compose(
@@ -87,6 +96,7 @@ def _approved(now: datetime, record: CaseRecord, p: Partnership, deps: Deps, rep
     _record_submission(now, now, record, deps)
     deps.ledger.audit(AuditEvent(now, "submitted_to_panel", case_ref=case.ref, outbox_key=key))
     report.submitted.append(case.ref)
+    return True
 
 
 def _earlier_submission(deps: Deps, case_ref: str) -> datetime | None:
@@ -107,9 +117,9 @@ def _record_submission(now: datetime, submitted: datetime, record: CaseRecord, d
         pass  # the outbox key guarantees one submission; the next tick records the stage
 
 
-def _not_approved(now: datetime, record: CaseRecord, p: Partnership, due: date, deps: Deps) -> int:
+def _not_sent(now: datetime, record: CaseRecord, p: Partnership, due: date, deps: Deps) -> int:
     case, today, cal = record.case, deps.hours.today(now), p.policy.calendar
-    if today == cal.subtract_working_days(due, 1):
+    if not case.approved and cal.subtract_working_days(due, 1) <= today <= due:  # keyed once; caught up if missed
         return alert(now, p, deps, key=f"urgent:{case.ref}", case_ref=case.ref, template="urgent_approval",
                       to=[lead.address for lead in p.leads], due=due, case=case)
     if today <= due:

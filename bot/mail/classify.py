@@ -1,5 +1,5 @@
-"""What an inbound message is: a bounce, an auto-reply, the Panel, an agency return, an explicit nil
-return, or something a person must look at. Pure: it reads the message, decides nothing else."""
+"""What an inbound message is: a bounce, a delivery delay, an auto-reply, the Panel, an agency return,
+an explicit nil return, or something a person must look at. Pure: it reads the message, decides nothing else."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from bot.ports import AttachmentInfo, InboundMessage
 
 class Kind(StrEnum):
     BOUNCE = "bounce"
+    DELAYED = "delayed"  # a mail server still trying: a warning, not a failure
     AUTO_REPLY = "auto_reply"
     PANEL_REPLY = "panel_reply"
     AGENCY_RETURN = "agency_return"
@@ -37,6 +38,9 @@ _BOUNCE_SENDERS = re.compile(r"^(mailer-daemon|postmaster|microsoftexchange[0-9a
 _BOUNCE_SUBJECTS = re.compile(
     r"^\s*(undeliverable|undelivered mail|delivery status notification \(failure\)|mail delivery failed|"
     r"delivery has failed|returned mail|failure notice|non[- ]?delivery)", re.IGNORECASE)
+# a delay warning comes from the same senders as a bounce, as the same report, and is not a failure
+_DELAY_SUBJECTS = re.compile(r"^\s*(delivery status notification \(delay\)|delayed mail|delivery delayed|"
+                             r"warning: message .* delayed)", re.IGNORECASE)
 _AUTO_SUBJECTS = re.compile(r"^\s*(automatic reply|auto(matic)?[- ]?reply|out of (the )?office|auto:|"
                             r"autoreply|away from (the )?office)", re.IGNORECASE)
 _NIL_PHRASES = re.compile(
@@ -83,8 +87,12 @@ def classify(m: InboundMessage, *, panel_address: str, reply_token: Token | None
     used when the subject lost its token. The display name plays no part."""
     token = find_token(m.subject) or reply_token
     if _is_bounce(m):
+        if _DELAY_SUBJECTS.match(m.subject):
+            return Classification(Kind.DELAYED, token or find_token(m.body_text), "delivery delayed, still trying")
         return Classification(Kind.BOUNCE, token or find_token(m.body_text), "delivery failure report")
     if _is_auto_reply(m):
+        if any(return_kind(a) for a in m.attachments):  # never file a document away unread
+            return Classification(Kind.UNKNOWN, token, "an automatic message carrying a document")
         return Classification(Kind.AUTO_REPLY, token, "automatic reply")
     if m.sender.lower() == panel_address.lower():  # addresses compare without case; adapters may keep it
         return Classification(Kind.PANEL_REPLY, token, "from the Panel mailbox")

@@ -72,6 +72,19 @@ def _attachments(msg: EmailMessage) -> list[Message]:
     return list(_safe(lambda: list(msg.iter_attachments()), []))
 
 
+def _sender(msg: EmailMessage) -> str:
+    """The one From address, or "" when the header is missing, malformed or names several: an
+    unquoted address-like display name (`a@agency.example <x@elsewhere.example>`) must not pass as the
+    agency's address, and a defective header is never trusted."""
+    header = msg["From"]
+    if header is None or getattr(header, "defects", ()):
+        return ""
+    addresses = getattr(header, "addresses", ())
+    if len(addresses) != 1 or not addresses[0].domain:
+        return ""
+    return str(addresses[0].addr_spec).lower()
+
+
 def _received(msg: EmailMessage) -> datetime:
     parsed = _safe(lambda: email.utils.parsedate_to_datetime(str(msg["Date"])), None)
     if parsed is None:
@@ -94,7 +107,7 @@ def parse_message(message_id: str, raw: bytes) -> InboundMessage:
         id=message_id,
         internet_message_id=str(_safe(lambda: msg["Message-ID"], "")).strip(),
         subject=" ".join(str(_safe(lambda: msg["Subject"], "")).split()),
-        sender=email.utils.parseaddr(str(_safe(lambda: msg["From"], "")))[1].lower(),
+        sender=_safe(lambda: _sender(msg), ""),
         received=_received(msg),
         body_text=_body_text(msg),
         headers=tuple((k, str(v)) for k, v in _safe(lambda: list(msg.raw_items()), [])),

@@ -144,7 +144,7 @@ class TestRun:
 class TestDemo:
     def test_the_demo_runs_in_its_own_workspace_and_exits_0(self, tmp_path):
         done = cspr("demo", "--workspace", str(tmp_path / "demo"))
-        assert "RR-2026-001" in done.stdout and "2026-12-31" in done.stdout
+        assert "RR-2026-001" in done.stdout and "emailed to the Panel mailbox" in done.stdout
         assert (tmp_path / "demo" / "register.sqlite").exists()
 
     def test_the_demo_refuses_to_empty_a_folder_it_did_not_make(self, tmp_path):

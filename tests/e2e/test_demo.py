@@ -51,7 +51,8 @@ class TestDemoRapidReview:
 
     def test_the_silent_agency_is_reminded_chased_escalated_and_chased_daily(self, demo):
         _, root = demo
-        purposes = Counter((r["purpose"], r["key"].split(":")[3]) for r in outbox(root) if r["purpose"].startswith("chase"))
+        chases = [r for r in outbox(root) if r["purpose"].startswith("chase")]
+        purposes = Counter((r["purpose"], r["key"].split(":")[3]) for r in chases)
         assert purposes[("chase_reminder", "EDU")] == 1
         assert purposes[("chase_chaser", "EDU")] == 1
         assert purposes[("chase_escalation", "EDU")] == 1

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.cases import add_case, requests_of, update_request
-from bot.domain.model import Case, RequestStatus
+from bot.cases import add_case, requests_of, update_case, update_request
+from bot.domain.model import Case, RequestStatus, Stage
 from bot.handlers.chase_returns import chase_returns
+from bot.handlers.ingest_mail import ingest_mail
 from bot.handlers.start_rapid_review import start_rapid_review
 from tests.conftest import london
 
@@ -38,7 +39,7 @@ def chase(app, day, hour=9, minute=0):  # type: ignore[no-untyped-def]
 def chasers(app, step=None, agency=None):  # type: ignore[no-untyped-def]
     return [o for o in app.ledger.outbox() if o.purpose.startswith("chase_")
             and (step is None or o.purpose == f"chase_{step}")
-            and (agency is None or f":{agency}:" in o.key)]
+            and (agency is None or o.key.split(":")[3] == agency)]
 
 
 def request(app, agency, ref="RR-2026-014"):  # type: ignore[no-untyped-def]
@@ -51,6 +52,21 @@ def set_request(app, agency, ref="RR-2026-014", **changes):  # type: ignore[no-u
 
 
 class TestChaseReturns:
+    def test_an_escalation_missed_while_the_bot_was_down_is_sent_on_the_next_working_day(self, app):
+        started(app, agencies=("POL",))
+        chase(app, DUE)
+        chase(app, OVERDUE_DAY)  # the bot did not run on the escalation day
+        assert len(chasers(app, "escalation", "POL")) == 1
+        assert chasers(app, "overdue") == []  # no overdue chaser on the day of the (late) escalation
+        chase(app, date(2027, 1, 6))
+        assert len(chasers(app, "overdue", "POL")) == 1
+
+    def test_a_due_date_typed_on_a_weekend_is_chased_on_the_friday_before(self, app):
+        started(app, agencies=("POL",))
+        set_request(app, "POL", due=date(2027, 1, 9))  # a Saturday
+        chase(app, date(2027, 1, 8))
+        assert len(chasers(app, "chaser", "POL")) == 1
+
     def test_sends_nothing_before_the_working_day_before_the_due_date(self, app):
         started(app)
         for day in (date(2026, 12, 21), date(2026, 12, 24), date(2026, 12, 29)):
@@ -71,6 +87,7 @@ class TestChaseReturns:
         (chaser,) = chasers(app, "chaser", "POL")
         assert chaser.message.to == (POLICE_LEAD,)
         assert chaser.message.cc == (POLICE_ESCALATION,)
+        assert "copied to your agency's escalation contact" in chaser.message.text
         assert chaser.message.subject.endswith(f"[CSPR {request(app, 'POL').request.token}]")
 
     def test_escalates_to_the_case_review_group_lead_the_working_day_after_the_due_date(self, app):
@@ -104,6 +121,7 @@ class TestChaseReturns:
 
     def test_sends_one_overdue_chaser_per_request_per_working_day(self, app):
         started(app, agencies=("POL",))
+        chase(app, ESCALATION_DAY)
         for day in (OVERDUE_DAY, date(2027, 1, 6)):
             chase(app, day, hour=9)
             chase(app, day, hour=14)
@@ -115,6 +133,7 @@ class TestChaseReturns:
     def test_an_agency_with_several_overdue_requests_gets_one_digest_listing_them(self, app):
         started(app, "RR-2026-014", ("POL", "HLT"))
         started(app, "RR-2026-015", ("POL",))
+        chase(app, ESCALATION_DAY)
         report = chase(app, OVERDUE_DAY)
         police = [o for o in chasers(app, "overdue") if o.message.to == (POLICE_LEAD,)]
         (digest,) = police
@@ -126,6 +145,7 @@ class TestChaseReturns:
     def test_the_digest_does_not_come_back_the_same_day(self, app):
         started(app, "RR-2026-014", ("POL",))
         started(app, "RR-2026-015", ("POL",))
+        chase(app, ESCALATION_DAY)
         chase(app, OVERDUE_DAY, hour=9)
         chase(app, OVERDUE_DAY, hour=15)
         assert len(chasers(app, "overdue")) == 1
@@ -135,6 +155,7 @@ class TestChaseReturns:
     def test_a_request_in_a_digest_is_not_chased_again_that_day_after_the_other_is_returned(self, app):
         started(app, "RR-2026-014", ("POL",))
         started(app, "RR-2026-015", ("POL",))
+        chase(app, ESCALATION_DAY)
         chase(app, OVERDUE_DAY, hour=9)
         set_request(app, "POL", "RR-2026-014", status=RequestStatus.RETURNED, returned=OVERDUE_DAY)
         chase(app, OVERDUE_DAY, hour=11)
@@ -158,6 +179,22 @@ class TestChaseReturns:
             chase(app, day)
         assert chasers(app, agency="HLT") == []
 
+    def test_an_agency_is_not_chased_once_the_rapid_review_has_gone_to_the_panel(self, app):
+        started(app)
+        update_case(app.register, app.partnership(), "RR-2026-014",
+                    {"stage": Stage.SUBMITTED_TO_PANEL, "submitted_to_panel": london(DUE, 16)},
+                    by=CRG_LEAD, at=london(DUE, 16))
+        for day in (ESCALATION_DAY, OVERDUE_DAY, date(2027, 3, 1)):
+            chase(app, day)
+        assert chasers(app) == []
+
+    def test_an_agency_is_not_chased_on_a_closed_case(self, app):
+        started(app)
+        update_case(app.register, app.partnership(), "RR-2026-014", {"stage": Stage.CLOSED}, by=CRG_LEAD,
+                    at=london(DUE, 16))
+        chase(app, OVERDUE_DAY)
+        assert chasers(app) == []
+
     def test_after_an_out_of_office_reply_the_chasing_goes_to_the_agency_escalation_contact(self, app):
         started(app)
         set_request(app, "POL", note="out of office 2026-12-29")
@@ -166,7 +203,24 @@ class TestChaseReturns:
         (reminder,) = chasers(app, "reminder", "POL")
         (chaser,) = chasers(app, "chaser", "POL")
         assert reminder.message.to == (POLICE_ESCALATION,)
-        assert chaser.message.to == (POLICE_ESCALATION,) and POLICE_LEAD not in chaser.message.recipients
+        # the out-of-office note never clears by itself, so the lead stays copied in case they are back
+        assert chaser.message.to == (POLICE_ESCALATION,) and chaser.message.cc == (POLICE_LEAD,)
+        assert "copied" not in chaser.message.text and "out of the office" in chaser.message.text
+
+    def test_an_automatic_reply_read_from_the_mailbox_turns_the_chasing_to_the_escalation_contact(self, app):
+        started(app)
+        token = request(app, "POL").request.token
+        app.mailbox.deliver((
+            f"From: {POLICE_LEAD}\r\nTo: cspr-bot@northshire-scp.example\r\n"
+            f"Subject: Automatic reply: Rapid review information request [CSPR {token}]\r\n"
+            "Auto-Submitted: auto-replied\r\nMessage-ID: <ooo-1@northshire-police.example>\r\n"
+            "Date: Tue, 29 Dec 2026 10:00:00 +0000\r\n\r\nI am away until 11 January.\r\n").encode())
+        ingest_mail(london(date(2026, 12, 29), 10), deps=app.deps(), mailbox=app.mailbox)
+        chase(app, DUE)
+        (chaser,) = chasers(app, "chaser", "POL")
+        assert chaser.message.to == (POLICE_ESCALATION,)
+        (other,) = chasers(app, "chaser", "HLT")
+        assert other.message.to == ("named.nurse@northshire-health.example",)
 
     def test_running_twice_the_same_day_sends_nothing_new(self, app):
         started(app)

@@ -77,6 +77,16 @@ class TestLeadDigest:
         assert f'bgcolor="{RED}"' in message.html
         assert "RR-2026-015 (Child B)" in message.html
 
+    def test_does_not_list_returns_still_missing_once_the_rapid_review_went_to_the_panel(self, app):
+        add_014(app)
+        start_rapid_review(london(date(2026, 12, 18)), deps=app.deps())
+        p = app.partnership()
+        update_case(app.register, p, "RR-2026-014", {"submitted_to_panel": london(date(2027, 1, 4), 16),
+                                                     "stage": Stage.SUBMITTED_TO_PANEL},
+                    by=p.team_address, at=london(date(2027, 1, 4), 16))
+        remind(app, date(2027, 1, 5))
+        assert digests(app) == []
+
     def test_has_an_html_table_coloured_by_rag_and_a_plain_text_part(self, app):
         add_015(app)
         remind(app, date(2026, 12, 24))  # 3 working days before 31 Dec: amber
@@ -95,6 +105,15 @@ class TestLeadDigest:
         remind(app, date(2026, 12, 23), hour=8, minute=29)
         assert digests(app) == []
         remind(app, date(2026, 12, 23), hour=8, minute=30)
+        assert len(digests(app)) == 6
+
+    def test_opening_time_is_uk_local_time_in_summer_too(self, app):
+        p = app.partnership()
+        add_case(app.register, p, Case(ref="RR-2027-031", partnership=p.id, child="Child C",
+                                       la_aware=date(2027, 6, 1)), by=p.team_address, at=london(date(2027, 6, 1)))
+        remind(app, date(2027, 6, 2), hour=8, minute=29)  # 07:29 UTC
+        assert digests(app) == []
+        remind(app, date(2027, 6, 2), hour=8, minute=30)  # 07:30 UTC
         assert len(digests(app)) == 6
 
     def test_sends_nothing_on_a_bank_holiday(self, app):

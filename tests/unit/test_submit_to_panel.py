@@ -175,10 +175,17 @@ class TestSubmitToPanel:
         assert urgent.message.subject.startswith("OFFICIAL-SENSITIVE: URGENT")
         assert "Wednesday 13 January 2027" in urgent.message.text
 
-    def test_sends_nothing_on_the_due_day_itself_without_approval(self, app):
+    def test_on_the_due_day_the_urgent_alert_is_not_repeated_once_sent(self, app):
+        add(app)
+        submit(app, date(2027, 1, 12))
+        submit(app, DUE)
+        assert [o.purpose for o in app.ledger.outbox()] == ["urgent_approval"]
+
+    def test_an_urgent_alert_missed_the_day_before_is_sent_on_the_due_day(self, app):
         add(app)
         submit(app, DUE)
-        assert app.ledger.outbox() == []
+        assert [o.purpose for o in app.ledger.outbox()] == ["urgent_approval"]
+        assert to_panel(app) == []
 
     def test_past_the_deadline_with_a_delay_reason_tells_the_panel_once(self, app):
         add(app)
@@ -253,3 +260,22 @@ class TestSubmitToPanel:
         case = find_case(app.register, REF).case
         assert case.stage is Stage.SUBMITTED_TO_PANEL and case.submitted_to_panel == london(date(2027, 1, 12), 10)
         assert [o.purpose for o in app.ledger.outbox()] == ["panel_submission"]
+
+    def test_an_approved_case_still_without_a_final_report_past_the_deadline_alerts_the_leads_daily(self, app):
+        add(app)
+        approve(app, date(2027, 1, 11))
+        submit(app, date(2027, 1, 11))
+        submit(app, date(2027, 1, 12))
+        assert outbox(app, "urgent_approval") == []  # it is approved: the report is what is missing
+        submit(app, date(2027, 1, 14))
+        submit(app, date(2027, 1, 15))
+        assert len(outbox(app, "delay_reason_missing")) == 2
+        assert to_panel(app) == []
+
+    def test_an_approved_case_still_without_a_final_report_past_the_deadline_sends_the_delay_notice(self, app):
+        add(app)
+        approve(app, date(2027, 1, 11))
+        change(app, date(2027, 1, 13), delay_reason="report being finalised", revised_due=date(2027, 1, 15))
+        submit(app, date(2027, 1, 14))
+        (delay,) = to_panel(app)
+        assert delay.purpose == "delay_notice"
