@@ -76,10 +76,10 @@ def _sender(msg: EmailMessage) -> str:
     """The one From address, or "" when the header is missing, malformed or names several: an
     unquoted address-like display name (`a@agency.example <x@elsewhere.example>`) must not pass as the
     agency's address, and a defective header is never trusted."""
-    header = msg["From"]
-    if header is None or getattr(header, "defects", ()):
+    header: Any = msg["From"]
+    if header is None or header.defects:
         return ""
-    addresses = getattr(header, "addresses", ())
+    addresses = list(header.addresses)
     if len(addresses) != 1 or not addresses[0].domain:
         return ""
     return str(addresses[0].addr_spec).lower()
