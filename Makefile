@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test run lint bench clean
+.PHONY: demo test run lint bench previews clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "cspr-bot needs Python 3.11 or newer (set PYTHON=...)")'
@@ -24,8 +24,11 @@ run: $(STAMP)  ## the service on the local workspace (Ctrl-C stops)
 bench: $(STAMP)  ## figures as ratios against a baseline measured in the same run
 	$(BIN)/python bench/run.py
 
+previews: $(STAMP)  ## PNG previews of every Word template in docs/images/ (needs LibreOffice, pdftoppm)
+	$(BIN)/python docs/make_previews.py
+
 lint: $(STAMP)  ## ruff and mypy
-	$(BIN)/ruff check bot tests bench
+	$(BIN)/ruff check bot tests bench docs templates
 	$(BIN)/mypy
 
 clean:

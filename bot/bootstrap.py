@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.documents.render import DocumentTemplates, TemplateError
 from bot.domain.model import Partnership
 from bot.domain.office import OfficeHours
 from bot.domain.records import LISTS
 from bot.handlers.chase_returns import chase_returns
+from bot.handlers.collate_returns import collate_returns
 from bot.handlers.common import Addresses, Deps
 from bot.handlers.ingest_mail import ingest_mail
 from bot.handlers.remind_leads import remind_leads
@@ -97,6 +99,7 @@ class App:
                 register=self.register, ledger=self.ledger, library=self.library, composer=composer_for(s),
                 partnerships=self.partnerships, hours=self.hours,
                 addresses=Addresses(panel=s.panel.address, nccu=s.panel.nccu_address, mailbox=s.bot.mailbox_address),
+                documents=documents_for(s),
             )
         return self._deps
 
@@ -112,6 +115,23 @@ def composer_for(settings: Settings) -> Composer:
         if not Path(folder).is_dir():
             raise ConfigError(f"templates folder {folder} does not exist. Fix: create it or remove the setting")
     return Composer([*map(Path, folders), DEFAULT_TEMPLATES], domain=settings.bot.mailbox_address.rpartition("@")[2])
+
+
+def documents_for(settings: Settings) -> dict[str, DocumentTemplates]:
+    """Each partnership's Word templates (its own folder first, then the shipped ones), checked now:
+    a missing template or an unknown key fails at start, naming the template and the key."""
+    found = {}
+    for p in settings.partnerships:
+        if p.document_templates and not Path(p.document_templates).is_dir():
+            raise ConfigError(f"partnerships[{p.id}].document_templates: {p.document_templates} does not exist. "
+                              "Fix: create it or remove the setting")
+        templates = DocumentTemplates([p.document_templates] if p.document_templates else [])
+        try:
+            templates.check()
+        except TemplateError as exc:
+            raise ConfigError(f"partnerships[{p.id}].document_templates: {exc}") from None
+        found[p.id] = templates
+    return found
 
 
 def _partnerships(settings: Settings) -> dict[str, Partnership]:
@@ -161,6 +181,7 @@ HANDLERS: dict[str, Callable[[App, datetime], object]] = {
         now, today=app.today(now), register=app.register, ledger=app.ledger, partnerships=app.partnerships),
     "ingest_mail": lambda app, now: ingest_mail(now, deps=app.deps(), mailbox=app.mailbox),
     "start_rapid_review": lambda app, now: start_rapid_review(now, deps=app.deps()),
+    "collate_returns": lambda app, now: collate_returns(now, deps=app.deps()),
     "chase_returns": lambda app, now: chase_returns(now, deps=app.deps()),
     "remind_leads": lambda app, now: remind_leads(now, deps=app.deps()),
     "submit_to_panel": lambda app, now: submit_to_panel(now, deps=app.deps()),

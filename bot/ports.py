@@ -202,6 +202,10 @@ class Library(Protocol):
         """Documents of a case under `folder`, sorted by path."""
         ...
 
+    def pdf(self, case_ref: str, path: str) -> bytes | None:
+        """A PDF rendering of a Word document, or None where this library cannot convert."""
+        ...
+
 
 # --- the bot's own state ---------------------------------------------------------------------
 

@@ -41,6 +41,7 @@ JOBS: tuple[Job, ...] = (
     Job("sync_cases", every_tick, "deadlines and RAG written back to the case register"),
     Job("ingest_mail", every_ingest, "replies matched, classified, recorded and filed"),
     Job("start_rapid_review", every_tick, "information requests to every involved agency"),
+    Job("collate_returns", every_ingest, "a new draft of the rapid review report when a return arrives"),
     Job("chase_returns", every_tick, "reminders, chasers and escalations (office hours, working days)"),
     Job("remind_leads", every_tick, "lead digests from 08:30 and deadline reminders (working days)"),
     Job("submit_to_panel", every_tick, "approved reports to the Panel; urgent alerts and delay notices"),

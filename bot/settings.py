@@ -12,7 +12,7 @@ import re
 import tomllib
 from datetime import date, time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -89,6 +89,8 @@ class PartnershipSettings(_Strict):
     closure_days: list[date] = Field(default_factory=list)
     domestic_abuse_service: str | None = None
     email_templates: Path | None = None  # a folder of this partnership's own email templates
+    document_templates: Path | None = None  # a folder of this partnership's own Word templates
+    panel_format: Literal["docx", "pdf"] = "docx"  # the rapid review report as sent to the Panel
     leads: list[LeadSettings] = Field(min_length=1)
     agencies: list[AgencySettings] = Field(min_length=1)
 
@@ -116,6 +118,7 @@ class PartnershipSettings(_Strict):
             agencies=tuple(a.to_domain() for a in self.agencies),
             leads=tuple(Lead(x.role, x.name, x.address, x.can_approve) for x in self.leads),
             policy=policy, case_prefix=self.case_prefix, domestic_abuse_service=self.domestic_abuse_service,
+            panel_format=self.panel_format,
         )
 
 
@@ -223,6 +226,7 @@ _FIXES = {
     "missing": "add it",
     "extra_forbidden": "remove it or correct the spelling of the key",
     "enum": "use one of the allowed values",
+    "literal_error": "use one of the allowed values",
     "date_from_datetime_parsing": "write the date as YYYY-MM-DD, e.g. 2026-12-24",
     "date_parsing": "write the date as YYYY-MM-DD, e.g. 2026-12-24",
     "date_type": "write the date as YYYY-MM-DD without quotes, e.g. 2026-12-24",

@@ -162,6 +162,10 @@ class MemoryLibrary:
         except KeyError:
             raise FileNotFoundError(f"{case_ref}/{path}") from None
 
+    def pdf(self, case_ref: str, path: str) -> bytes | None:
+        self.read(case_ref, path)
+        return None  # the fake cannot convert, like a local workspace without LibreOffice
+
     def list(self, case_ref: str, folder: str = "") -> list[Document]:
         prefix = safe_parts(case_ref, folder) if folder else (safe_case_ref(case_ref),)
         return sorted(

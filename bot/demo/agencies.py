@@ -11,7 +11,7 @@ from email.message import EmailMessage
 
 from docx import Document
 
-from bot.documents.forms import DOCX_TYPE
+from bot.documents.render import DOCX_TYPE
 from bot.ports import OutboundMessage
 
 CHRONOLOGY = {

@@ -21,6 +21,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from bot.documents.examples import EXAMPLES
 
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 DEFAULT_DOCUMENTS = Path(__file__).resolve().parents[2] / "templates" / "documents"
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 

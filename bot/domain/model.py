@@ -82,6 +82,7 @@ class Partnership:
     policy: Policy = field(default_factory=Policy)
     case_prefix: str = "RR"
     domestic_abuse_service: str | None = None
+    panel_format: str = "docx"
 
     def agency(self, code: str) -> Agency | None:
         return next((a for a in self.agencies if a.code == code), None)
@@ -120,6 +121,7 @@ class Case:
     published: date | None = None
     action_plan_signed_off: date | None = None
     attention: str = ""  # why the bot wants a person to look (e.g. an approval it refused)
+    subjects: tuple[str, ...] = ()  # other people agencies should search for (names go only into forms)
 
     def key_dates(self) -> KeyDates:
         return KeyDates(

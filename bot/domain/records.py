@@ -48,6 +48,7 @@ CASE_COLUMNS: dict[str, tuple[str, str]] = {
     "published": ("PublishedDate", "date"),
     "action_plan_signed_off": ("ActionPlanSignedOffDate", "date"),
     "attention": ("NeedsAttention", "str"),
+    "subjects": ("Subjects", "list"),
 }
 
 # columns the bot computes and writes back so the team sees them in the list

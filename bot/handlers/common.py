@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.documents.render import DocumentTemplates
 from bot.domain.model import Partnership
 from bot.domain.office import OfficeHours
 from bot.mail.compose import Composer
@@ -33,6 +34,7 @@ class Deps:
     partnerships: dict[str, Partnership]
     addresses: Addresses
     hours: OfficeHours
+    documents: dict[str, DocumentTemplates]  # per partnership id
 
 
 def alert(now: datetime, p: Partnership, deps: Deps, *, key: str, case_ref: str, template: str = "team_alert",

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.cases import RequestRecord, find_case, requests_of, save_case, update_request
+from bot.documents.safety import UnsafeDocument, check_docx
 from bot.domain.correlation import CASE_REF, Token, message_id_for
 from bot.domain.model import Partnership, RequestStatus, Stage
 from bot.handlers.common import BOT_ACTOR, Deps, alert, queue
@@ -147,15 +148,35 @@ def _agency_return(now: datetime, m: InboundMessage, record: RequestRecord, p: P
                    mailbox: Mailbox) -> Outcome:
     req, today = record.request, deps.hours.today(now)
     stamp = _stamp(m, 8)
-    for n, info in enumerate(a for a in m.attachments if return_kind(a)):
+    documents = [(info, mailbox.attachment(m.id, info.id)) for info in m.attachments if return_kind(info)]
+    for info, data in documents:  # every document is checked before any is kept or opened
+        if return_kind(info) == "docx":
+            try:
+                check_docx(data)
+            except UnsafeDocument as exc:
+                return _quarantine(now, m, p, deps, record, exc)
+    for n, (info, data) in enumerate(documents):
         # a generated name: the sender's file name is never used as a path
         name = f"returns/{req.agency}-{today:%Y%m%d}-{stamp}-{n + 1}.{return_kind(info)}"
-        deps.library.save(req.case_ref, name, mailbox.attachment(m.id, info.id))
+        deps.library.save(req.case_ref, name, data)
         deps.ledger.audit(AuditEvent(now, "return_saved", case_ref=req.case_ref, agency=req.agency, detail=name))
     if not req.status.is_closed:
         _note(now, record, deps, status=RequestStatus.RETURNED, note="", returned=today)
     _acknowledge(now, m, record, p, deps, nil=False)
     return Outcome("agency_return", MailFolder.PROCESSED)
+
+
+def _quarantine(now: datetime, m: InboundMessage, p: Partnership, deps: Deps, record: RequestRecord,
+                exc: UnsafeDocument) -> Outcome:
+    """A refused document: the message goes to quarantine with the reason, the request stays open (so
+    it is still chased) and the team is told, never the claimed sender."""
+    req = record.request
+    agency = p.agency(req.agency)
+    alert(now, p, deps, key=f"quarantine:{_stamp(m, 16)}", case_ref=req.case_ref,
+          what=f"a return from {agency.name if agency else req.agency} was quarantined: {exc.reason}",
+          action="ask the agency, through its safeguarding lead, for a plain Word or PDF copy")
+    deps.ledger.audit(AuditEvent(now, "quarantined", case_ref=req.case_ref, agency=req.agency, detail=exc.code))
+    return Outcome("quarantined", MailFolder.QUARANTINE, exc.reason)
 
 
 def _panel_reply(now: datetime, m: InboundMessage, c: Classification, p: Partnership, deps: Deps,

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.cases import CaseRecord, add_request, all_cases, requests_of, save_case
-from bot.documents.forms import DOCX_TYPE, information_request_form
+from bot.documents import contexts
+from bot.documents.render import DOCX_TYPE
 from bot.domain.correlation import token_for
 from bot.domain.deadlines import deadlines_for
 from bot.domain.model import AgencyRequest, Partnership, RequestStatus, Stage
@@ -72,12 +73,16 @@ def _send_requests(now: datetime, record: CaseRecord, p: Partnership, deps: Deps
             continue
         due = agency_return_due(today, p.policy.agency_return_working_days, p.policy.calendar)
         token = token_for(case.ref, code)
-        form = information_request_form(case=case, agency=agency, partnership=p, sent=today, due=due)
+        form = deps.documents[p.id].render("information_request", contexts.information_request(
+            case, agency, p, requested=today, due=due, mailbox=deps.addresses.mailbox))
+        if form.stripped:
+            deps.ledger.audit(AuditEvent(now, "characters_stripped", case_ref=case.ref, agency=code,
+                                         detail=f"{form.stripped} character(s) Word cannot hold, in the form"))
         key = request_key(case.ref, code)
         message = deps.composer.compose(
             "information_request", key=key, to=[agency.lead_address], classification=p.classification,
             token=token, case=case, agency=agency, partnership=p, due=due, mailbox=deps.addresses.mailbox,
-            attachments=[Attachment(f"Information request - {case.ref} - {code}.docx", DOCX_TYPE, form)],
+            attachments=[Attachment(f"Information request - {case.ref} - {code}.docx", DOCX_TYPE, form.data)],
         )
         queue(deps.ledger, key, message, now=now, case_ref=case.ref, purpose="information_request", agency=code)
         add_request(deps.register, AgencyRequest(case.ref, code, token.value, RequestStatus.SENT, today, due),

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from bot.cases import CaseRecord, all_cases, save_case
+from bot.documents import contexts
+from bot.documents.render import DOCX_TYPE
 from bot.domain.casework import case_deadlines
 from bot.domain.model import Partnership, Stage
 from bot.handlers.common import BOT_ACTOR, Deps, alert, queue
@@ -85,18 +87,29 @@ def _approved(now: datetime, record: CaseRecord, p: Partnership, deps: Deps, rep
     if not deps.hours.is_open(now, p.policy.calendar):
         return True
     key = f"panel:{case.ref}"
-    kind = document.path.rpartition(".")[2].lower()
     message = deps.composer.compose(
         "panel_submission", key=key, to=[deps.addresses.panel], cc=[p.team_address],
         classification=p.classification, case=case, partnership=p,
         local_authority=", ".join(p.local_authorities),
-        attachments=[Attachment(document.path.rpartition("/")[2], REPORT_TYPES[kind],
-                                deps.library.read(case.ref, document.path))])
+        attachments=[_report_attachment(now, deps, p, case.ref, document)])
     queue(deps.ledger, key, message, now=now, case_ref=case.ref, purpose="panel_submission")
     _record_submission(now, now, record, deps)
     deps.ledger.audit(AuditEvent(now, "submitted_to_panel", case_ref=case.ref, outbox_key=key))
     report.submitted.append(case.ref)
     return True
+
+
+def _report_attachment(now: datetime, deps: Deps, p: Partnership, case_ref: str, document: Document) -> Attachment:
+    """The final report as the partnership sends it: a PDF when asked for and the library can convert,
+    otherwise the document as saved. The audit trail says which went."""
+    name, kind = document.path.rpartition("/")[2], document.path.rpartition(".")[2].lower()
+    if p.panel_format == "pdf" and kind == "docx":
+        pdf = deps.library.pdf(case_ref, document.path)
+        deps.ledger.audit(AuditEvent(now, "panel_report_format", case_ref=case_ref,
+                                     detail="pdf (converted)" if pdf else "docx (no PDF converter available)"))
+        if pdf:
+            return Attachment(name.rpartition(".")[0] + ".pdf", REPORT_TYPES["pdf"], pdf)
+    return Attachment(name, REPORT_TYPES[kind], deps.library.read(case_ref, document.path))
 
 
 def _earlier_submission(deps: Deps, case_ref: str) -> datetime | None:
@@ -126,10 +139,15 @@ def _not_sent(now: datetime, record: CaseRecord, p: Partnership, due: date, deps
         return 0
     if case.delay_reason:
         key = f"delay:{case.ref}"
+        if deps.ledger.queued(key):
+            return 0
+        notice = deps.documents[p.id].render("delay_notice", contexts.delay_notice(case, p, original_due=due,
+                                                                                   today=today))
         message = deps.composer.compose(
             "delay_notice", key=key, to=[deps.addresses.panel], cc=[p.team_address],
             classification=p.classification, case=case, partnership=p, due=due, revised=case.revised_due,
-            local_authority=", ".join(p.local_authorities))
+            local_authority=", ".join(p.local_authorities),
+            attachments=[Attachment(f"Delay notice - {case.ref}.docx", DOCX_TYPE, notice.data)])
         return int(queue(deps.ledger, key, message, now=now, case_ref=case.ref, purpose="delay_notice"))
     return alert(now, p, deps, key=f"no-delay-reason:{case.ref}:{today}", case_ref=case.ref,
                   template="delay_reason_missing", to=[lead.address for lead in p.leads], due=due, case=case)

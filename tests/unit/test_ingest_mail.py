@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-import bot.handlers.start_rapid_review as start_rapid_review_module
 from bot.adapters.memory import MemoryMailbox
 from bot.bootstrap import App, build_memory_app, tick
 from bot.cases import add_case, find_case, requests_of, save_case
+from bot.documents.render import DocumentTemplates, Rendered
 from bot.domain.correlation import token_for
 from bot.domain.model import AgencyRequest, Case, RequestStatus, Stage
 from bot.handlers.ingest_mail import IngestReport, inbound_key, ingest_mail
@@ -38,7 +38,7 @@ FORM = b"PK\x03\x04 a completed information request form"
 @pytest.fixture(autouse=True)
 def plain_forms(monkeypatch: pytest.MonkeyPatch) -> None:
     """The request form's content plays no part in ingest; rendering it would be most of this file's time."""
-    monkeypatch.setattr(start_rapid_review_module, "information_request_form", lambda **kw: b"PK\x03\x04 form")
+    monkeypatch.setattr(DocumentTemplates, "render", lambda self, name, context: Rendered(b"PK\x03\x04 form", 0))
 
 
 def started(app: App, sin: date = SIN, agencies: tuple[str, ...] = ("POL", "HLT")) -> App:

@@ -6,6 +6,7 @@ import re
 from pathlib import Path, PurePosixPath
 
 from bot.adapters.local.files import write_atomic
+from bot.documents.pdf import docx_to_pdf
 from bot.ports import Document, UnsafePath
 
 _CASE_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -50,6 +51,9 @@ class FolderLibrary:
         if not target.is_file():
             raise FileNotFoundError(f"{case_ref}/{path}")
         return target.read_bytes()
+
+    def pdf(self, case_ref: str, path: str) -> bytes | None:
+        return docx_to_pdf(self.read(case_ref, path))
 
     def list(self, case_ref: str, folder: str = "") -> list[Document]:
         base = self.root.joinpath(*safe_parts(case_ref, folder)) if folder else self.root / safe_case_ref(case_ref)

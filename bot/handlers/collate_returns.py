@@ -1,0 +1,59 @@
+"""collate_returns: whenever a new return is in a case's library, a new numbered draft of the rapid
+review report with the merged chronology (`reports/Rapid Review Report - REF - draft vN.docx`). The
+team edits the draft in Word and saves the version it approves as "... final.docx"."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.cases import all_cases, requests_of
+from bot.documents import contexts
+from bot.documents.returns import ParsedReturn, parse_return
+from bot.domain.cadence import returns_wanted
+from bot.handlers.common import Deps
+from bot.ports import AuditEvent
+
+CURSOR = "collated:{ref}"
+
+
+@dataclass
+class CollateReport:
+    drafted: list[str] = field(default_factory=list)
+
+
+def collate_returns(now: datetime, *, deps: Deps) -> CollateReport:
+    report = CollateReport()
+    for record in all_cases(deps.register):
+        case = record.case
+        p = deps.partnerships.get(case.partnership)
+        if p is None or not returns_wanted(case):
+            continue
+        files = deps.library.list(case.ref, "returns")
+        fingerprint = hashlib.sha256("|".join(f"{d.path}:{d.size}" for d in files).encode()).hexdigest()
+        if not files or deps.ledger.cursor(CURSOR.format(ref=case.ref)) == fingerprint:
+            continue
+        parsed = [_parse(deps, case.ref, d.path) for d in files if d.path.lower().endswith(".docx")]
+        existing = [d.path for d in deps.library.list(case.ref, "reports")]
+        name, n = contexts.next_draft_name(case.ref, existing)
+        rendered = deps.documents[p.id].render("rapid_review_report", contexts.rapid_review_report(
+            case, p, requests=requests_of(deps.register, case.ref), returns=[r for r in parsed if r],
+            version=f"draft v{n}", today=deps.hours.today(now)))
+        deps.library.save(case.ref, f"reports/{name}", rendered.data)
+        with deps.ledger.atomic():
+            deps.ledger.audit(AuditEvent(now, "report_drafted", case_ref=case.ref, detail=f"reports/{name}"))
+            if rendered.stripped:
+                deps.ledger.audit(AuditEvent(now, "characters_stripped", case_ref=case.ref,
+                                             detail=f"{rendered.stripped} character(s) Word cannot hold, in {name}"))
+            deps.ledger.set_cursor(CURSOR.format(ref=case.ref), fingerprint)
+        report.drafted.append(name)
+    return report
+
+
+def _parse(deps: Deps, case_ref: str, path: str) -> ParsedReturn | None:
+    agency = path.rpartition("/")[2].split("-")[0]
+    try:
+        return parse_return(deps.library.read(case_ref, path), agency)
+    except Exception:  # parse_return keeps what it cannot place; this guards only a broken file
+        return None
