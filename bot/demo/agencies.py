@@ -26,29 +26,34 @@ CHRONOLOGY = {
 
 
 def completed_form(form: bytes, agency: str, signed: date) -> bytes:
-    """The request's form filled in as an agency would: answers under each heading, chronology rows."""
+    """The request's form filled in as an agency would: an answer under each heading, the chronology
+    table's blank rows filled (one more row added), the sign-off table completed."""
     doc = Document(io.BytesIO(form))
     answers = {
         "Involvement": "Yes",
-        "Summary of involvement": f"{agency} was involved with Child A and the family during 2026; the case is open.",
+        "Summary of involvement": f"{agency} was involved with Child A and the family during 2026; still open.",
         "Good practice": "Prompt information sharing with partners after the October attendance.",
         "Learning": "Professional curiosity about adults in the household could have been greater.",
         "Immediate actions taken": "Siblings' safety reviewed; staff briefing arranged.",
-        "Author and manager sign-off": f"Safeguarding lead, {agency}; countersigned {signed:%d/%m/%Y}",
     }
-    paragraphs = list(doc.paragraphs)
-    for i, para in enumerate(paragraphs):
-        heading = para.style is not None and para.style.name.startswith("Heading")
-        if heading and para.text in answers and i + 1 < len(paragraphs):
-            paragraphs[i + 1].text = answers[para.text]
-        if para.text == "Chronology":
-            table = doc.add_table(rows=1, cols=4)
-            for cell, title in zip(table.rows[0].cells, ("Date", "Contact or event", "Role", "Outcome"), strict=True):
-                cell.text = title
-            for row in CHRONOLOGY.get(agency, []):
-                for cell, value in zip(table.add_row().cells, row, strict=True):
+    current = ""
+    for para in doc.paragraphs:
+        if para.style is not None and para.style.name.startswith("Heading"):
+            current = para.text
+        elif current in answers and not para.text.strip():
+            para.text = answers.pop(current)
+    for table in doc.tables:
+        header = [c.text.strip().lower() for c in table.rows[0].cells]
+        if header[:1] == ["date"] and "outcome" in header:
+            rows = CHRONOLOGY.get(agency, [])
+            while len(table.rows) - 1 < len(rows) + 1:
+                table.add_row()
+            for row, values in zip(table.rows[1:], rows, strict=False):
+                for cell, value in zip(row.cells, values, strict=True):
                     cell.text = value
-            paragraphs[i + 1]._p.addnext(table._tbl)
+        elif header[1:2] == ["name"] and len(table.rows) > 1 and table.rows[1].cells[0].text == "Author":
+            author = table.rows[1].cells
+            author[1].text, author[2].text, author[3].text = "Safeguarding Lead", f"{agency} lead", f"{signed:%d/%m/%Y}"
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()

@@ -18,10 +18,9 @@ from zoneinfo import ZoneInfo
 
 from bot.adapters.local.files import write_atomic
 from bot.bootstrap import App, build_local_app, run_job
-from bot.cases import add_case, find_case, update_case
+from bot.cases import add_case, update_case
 from bot.demo import agencies as sim
 from bot.demo.timeline import Timeline
-from bot.documents.report import draft_report
 from bot.domain.model import Case
 from bot.ports import OutboundMessage
 from bot.schedule import JOBS, Cadence
@@ -98,9 +97,10 @@ class Scenario:
                         by=team, at=at(self.sin_day, 10, 30))
 
         def report(app: App) -> None:
-            data = draft_report(case=find_case(app.register, self.ref).case, partnership=p, register=app.register,
-                                library=app.library)
-            app.library.save(self.ref, f"reports/Rapid Review Report - {self.ref} - final.docx", data)
+            drafts = [d.path for d in app.library.list(self.ref, "reports") if "draft" in d.path]
+            latest = max(drafts, key=lambda path: int(path.rpartition(" v")[2].split(".")[0]))
+            app.library.save(self.ref, f"reports/Rapid Review Report - {self.ref} - final.docx",
+                             app.library.read(self.ref, latest))
 
         def approve(app: App) -> None:
             update_case(app.register, p, self.ref, {"approved": True, "approved_by": chair}, by=chair,
@@ -121,7 +121,7 @@ class Scenario:
             returns("CSC", csc.lead_address, self.wd(5, 11, 20)),
             returns("HLT", hlt.escalation_address, self.wd(6, 15, 40)),
             returns("GP", gp.escalation_address, self.wd(7, 14, 5)),
-            Event(self.wd(12, 15), "team", "rapid review report drafted and saved as final in the case library",
+            Event(self.wd(12, 15), "team", "reviews the bot's latest draft in Word and saves it as the final report",
                   report),
             Event(self.wd(13, 17, 45), "lead", "the case review group chair approves the report", approve),
         ]

@@ -18,7 +18,7 @@ QUEUED = {
     "acknowledgement": "acknowledgement to {agency}",
     "team_alert": "alert to the business team",
     "chase_reminder": "reminder to {agency} (return due tomorrow)",
-    "chase_chaser": "chaser to {agency} on the due day, copied to its escalation contact",
+    "chase_chaser": "chaser to {agency} on the due day",
     "chase_escalation": "escalation of {agency}'s overdue return to the case review group lead",
     "chase_overdue": "overdue chaser to {agency}",
     "lead_digest": "morning deadline digest to each lead",
@@ -37,6 +37,8 @@ RECORDED = {
     "needs_attention": "a message needs a person: {detail}",
     "stage_changed": "stage {detail}",
     "panel_replied": "the Panel's reply recorded on the case",
+    "report_drafted": "new draft of the rapid review report with the merged chronology: {detail}",
+    "quarantined": "a return was quarantined ({detail}); the request stays open",
 }
 
 

@@ -49,7 +49,7 @@ def collate(returns: list[ParsedReturn], names: dict[str, str]) -> Collated:
 
 
 def _grouped(returns: list[ParsedReturn], names: dict[str, str], field: str) -> list[dict[str, object]]:
-    groups = []
+    groups: list[dict[str, object]] = []
     for r in sorted(returns, key=lambda x: x.agency):
         entries = list(dict.fromkeys(e for e in getattr(r, field) if e.strip()))
         if entries:

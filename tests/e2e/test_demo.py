@@ -117,3 +117,24 @@ class TestDemoRapidReview:
         out, root = demo
         again = cspr("demo", "--workspace", str(root)).stdout
         assert again.count("information request with form") == out.count("information request with form") == 6
+
+    def test_the_panel_report_carries_the_merged_chronology_from_the_returned_forms(self, demo):
+        import io
+
+        import docx
+
+        from bot.documents.returns import parse_uk_date
+
+        _, root = demo
+        (message,) = [m for m in sent_mail(root) if str(m["To"]) == "review-panel@national-panel.example"]
+        (attachment,) = list(message.iter_attachments())
+        report = docx.Document(io.BytesIO(attachment.get_content()))
+        table = next(t for t in report.tables if [c.text for c in t.rows[0].cells][:2] == ["Date", "Agency"])
+        rows = [[c.text for c in r.cells] for r in table.rows[1:]]
+        assert {r[1] for r in rows} == {"Northshire Police", "Northshire Children's Social Care",
+                                        "Northshire Community Health NHS Trust",
+                                        "Northshire Primary Care (GP practices)"}
+        dates = [parse_uk_date(r[0]) for r in rows]
+        assert None not in dates and dates == sorted(dates) and len(rows) == 7
+        header = report.sections[0].header.paragraphs[0].text
+        assert header == "OFFICIAL-SENSITIVE"

@@ -23,6 +23,7 @@ from bot.handlers.start_rapid_review import start_rapid_review
 from bot.mail.mime import parse_message
 from bot.ports import MailChanges, MailFolder, OutboundMessage, OutboxItem
 from tests.conftest import london
+from tests.hostile_docs import docm, valid_docx
 
 SIN = date(2027, 1, 5)
 REPLY_DAY = date(2027, 1, 7)
@@ -32,7 +33,7 @@ POLICE = "safeguarding.reviews@northshire-police.example"
 HEALTH = "named.nurse@northshire-health.example"
 TEAM = "business-team@northshire-scp.example"
 PANEL = "review-panel@national-panel.example"
-FORM = b"PK\x03\x04 a completed information request form"
+FORM = valid_docx()  # a real, plain Word file: returns are safety-checked before they are kept
 
 
 @pytest.fixture(autouse=True)
@@ -62,7 +63,7 @@ def request_mail(app: App, agency: str = "POL") -> OutboundMessage:
 def reply(app: App, agency: str = "POL", *, sender: str = POLICE, subject: str | None = None,
           text: str = "Please find our completed form attached.", attach: tuple[str, str] | None = None,
           message_id: str = "<reply-1@northshire-police.example>", thread: str = "both",
-          headers: dict[str, str] | None = None) -> bytes:
+          headers: dict[str, str] | None = None, content: bytes = FORM) -> bytes:
     """A reply to the agency's request. `attach` is (file name, content type), its content FORM; `thread` says
     which reply headers point at the request: "both", "in-reply-to", "references" or "none"."""
     request = request_mail(app, agency)
@@ -81,7 +82,7 @@ def reply(app: App, agency: str = "POL", *, sender: str = POLICE, subject: str |
     mime.set_content(f"{text}\n\n-----Original Message-----\n{request.text}")
     if attach:
         maintype, _, subtype = attach[1].partition("/")
-        mime.add_attachment(FORM, maintype=maintype, subtype=subtype, filename=attach[0])
+        mime.add_attachment(content, maintype=maintype, subtype=subtype, filename=attach[0])
     return bytes(mime)
 
 
@@ -429,3 +430,17 @@ class TestExactlyOnce:
         assert report.processed == 1
         assert len(queued(review, "acknowledgement")) == 1 and len(review.library.list(REF, "returns")) == 1
         assert request(review).status is RequestStatus.RETURNED and not review.mailbox.inbox
+
+
+class TestHostileReturns:
+    def test_a_macro_document_is_quarantined_with_its_reason_and_the_request_stays_open(self, review):
+        review.mailbox.deliver(a_return(review, content=docm()))
+        ingest(review)
+        assert request(review).status is RequestStatus.SENT
+        assert review.library.list(REF, "returns") == []
+        (reason,) = filed(review, MailFolder.QUARANTINE).values()
+        assert "macro" in reason.lower()
+        [alert] = queued(review, "team_alert")
+        assert alert.message.to == (TEAM,) and "quarantined" in alert.message.subject
+        assert queued(review, "acknowledgement") == []
+

@@ -102,7 +102,7 @@ class TestSyncCases:
     def test_a_tick_runs_the_timetable_and_reports_each_job(self, app):
         add(app, sin_submitted=SIN)
         reports = tick(app, london(SIN))
-        assert list(reports) == ["sync_cases", "ingest_mail", "start_rapid_review", "chase_returns",
+        assert list(reports) == ["sync_cases", "ingest_mail", "start_rapid_review", "collate_returns", "chase_returns",
                                  "remind_leads", "submit_to_panel", "send_outbox"]
 
 
