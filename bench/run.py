@@ -98,6 +98,38 @@ def ingest() -> None:
           "(classify, record, file, alert)")
 
 
+def documents() -> None:
+    """Rendering a big report and reading returned forms, against rendering the small example report
+    and merely opening the same forms with python-docx."""
+    import io
+
+    import docx
+
+    from bot.documents.examples import EXAMPLES
+    from bot.documents.render import DocumentTemplates
+    from bot.documents.returns import parse_return
+    from tests.filled_forms import VARIANTS
+
+    templates = DocumentTemplates()
+    small = EXAMPLES["rapid_review_report"]
+    agencies = [{"name": f"Agency {i:02d}", "status": "returned", "received": "5 January 2027", "explanation": ""}
+                for i in range(15)]
+    rows = [{"date": f"{1 + i % 28} March 2026", "agency": f"Agency {i % 15:02d}", "event": f"Contact {i}",
+             "role": "Practitioner", "outcome": "Recorded"} for i in range(300)]
+    big = {**small, "agencies": agencies, "chronology": rows}
+    base = timed(lambda: templates.render("rapid_review_report", small), repeat=3)
+    large = timed(lambda: templates.render("rapid_review_report", big), repeat=3)
+    print(f"report     render, example (2 rows)  {base * 1000:7.1f} ms   1.00x (baseline)")
+    print(f"           15 agencies, 300 rows     {large * 1000:7.1f} ms   {large / base:5.2f}x")
+    form = templates.render("information_request", EXAMPLES["information_request"]).data
+    filled = [fill(form) for fill, _ in VARIANTS.values()]
+    opened = timed(lambda: [docx.Document(io.BytesIO(f)) for f in filled], repeat=3) / len(filled)
+    parsed = timed(lambda: [parse_return(f, "POL") for f in filled], repeat=3) / len(filled)
+    print(f"returns    open with python-docx     {opened * 1000:7.1f} ms/form   1.00x (baseline)")
+    print(f"           parse_return              {parsed * 1000:7.1f} ms/form   {parsed / opened:5.2f}x "
+          f"({len(filled)} differently filled forms)")
+
+
 def pickup() -> None:
     text = (ROOT / "config" / "cspr-bot.toml").read_text().replace("ingest_seconds = 60", "ingest_seconds = 1")
     with tempfile.TemporaryDirectory() as tmp:
@@ -128,4 +160,5 @@ if __name__ == "__main__":
     startup()
     demo()
     ingest()
+    documents()
     pickup()

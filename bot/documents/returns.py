@@ -6,24 +6,15 @@ Text it cannot place is kept in `unread` with a flag saying why: a return is nev
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any
+from datetime import date
 
-from dateutil import parser as dateutil_parser
-from docx import Document
-from lxml import etree
+from bot.documents import wordxml
+from bot.documents.ukdates import parse_uk_date, plain
 
-Element = Any  # an lxml element; python-docx's oxml classes are lxml subclasses
-W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
-_WRAPPERS = {W + "sdt", W + "sdtContent", W + "customXml"}  # content controls hold paragraphs, rows and cells
-_NOT_TEXT = {W + "pPr", W + "rPr", W + "tcPr", W + "del", W + "moveFrom", _FALLBACK}  # deleted text is not an answer
-_SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True)
+__all__ = ["GUIDANCE", "TITLES", "ChronologyRow", "ParsedReturn", "parse_return", "parse_uk_date"]
 
 # The shipped form's headings and guidance (templates/documents/build.py; a unit test keeps them in step).
 TITLES = {
@@ -47,12 +38,6 @@ GUIDANCE = (
 _INVOLVED = {"yes": True, "y": True, "involved": True, "yes involved": True, "no": False, "n": False, "none": False,
              "no involvement": False, "nil": False, "nil return": False, "no nil return": False}
 _COLUMNS = (("date", r"^date"), ("event", r"contact|event"), ("role", r"role|practitioner"), ("outcome", r"outcome"))
-_MONTHS = {m for name in ("january february march april may june july august september october november december"
-                          .split()) for m in (name, name[:3])} | {"sept"}
-_DATE_SHAPE = re.compile(r"(\d{1,2}([/.-])\d{1,2}\2(\d{2}|\d{4})|\d{1,2}[ -]?[a-z]+[ ,-]*(\d{2}|\d{4})"
-                         r"|[a-z]+ \d{1,2},? \d{4})"  # 3/2/26, 3-Feb-2026, February 3, 2026; then a time
-                         r"(,? (at )?\d{1,2}([:.]\d{2}){0,2} ?(am|pm)?)?")
-_WEEKDAY = r"(mon|tues?|wed(nes)?|thu(rs?)?|fri|sat(ur)?|sun)(day)?\b[,.]?"
 _LIST_MARK = re.compile(r"^([-•*·▪◦‣–]|\(?\d{1,2}[.)])\s+")
 
 
@@ -83,118 +68,27 @@ class ParsedReturn:
     sign_off: tuple[str, ...] = ()  # the sign-off as filled in, a line per person: "Manager: Sam Jones, DI, 6/1/27"
 
 
-def parse_uk_date(text: str) -> date | None:
-    """03/02/2026, 3/2/26, 3 Feb 2026, 3rd February 2026, 2026-02-03, 'Tuesday 3 February 2026' -> 3 Feb 2026
-    (day first); None if not a whole date (day, month and year) or the year is outside 1900..2100."""
-    s = " ".join(_plain(text).lower().split()).strip(" .,")
-    s = re.sub(r"^" + _WEEKDAY + r"\s*", "", s)
-    s = re.sub(r"\b(\d{1,2})(st|nd|rd|th)\b", r"\1", s)
-    s = re.sub(r"^the\s+", "", re.sub(r"(\d)\s+of\s+", r"\1 ", s))
-    if iso := re.fullmatch(r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})", s):  # dayfirst would read it as YYYY-DD-MM
-        s = f"{iso[4]}/{iso[3]}/{iso[1]}"
-    words = re.findall(r"[a-z]+", s)
-    if not _DATE_SHAPE.fullmatch(s) or not all(w in _MONTHS or w in ("am", "pm", "at") for w in words):
-        return None
-    try:  # parsed with two defaults: a part missing from the text shows as a difference
-        first, second = (dateutil_parser.parse(s, dayfirst=True, default=datetime(y, y, y)) for y in (1, 2))
-    except (ValueError, OverflowError):
-        return None
-    return first.date() if first.date() == second.date() and 1900 <= first.year <= 2100 else None
-
-
 def parse_return(data: bytes, agency: str) -> ParsedReturn:
     """The answers in a returned form, section by section, wherever the agency moved things."""
     reader = _Reader()
     try:
-        body, levels = _open(data)
+        body, levels = wordxml.open(data)
     except Exception as error:  # any failure to open still gives a flagged result, never a crash
         return ParsedReturn(agency, None, "", (), "", "", (), (), (), "", "", (),
                             (f"could not open the document: {type(error).__name__}",))
-    for block in _blocks(body):
+    for block in wordxml.blocks(body):
         try:
             reader.block(block, levels)
         except Exception as error:  # an odd element is kept as text and flagged; the rest is still read
-            if lines := [line for line in _text(block).splitlines() if line.strip()]:
+            if lines := [line for line in wordxml.text(block).splitlines() if line.strip()]:
                 reader.unread.append("\n".join(lines))
             reader.flag(f"could not read part of the document: {type(error).__name__}")
     return reader.result(agency)
 
 
-def _open(data: bytes) -> tuple[Element, dict[str, int]]:
-    try:
-        doc = Document(io.BytesIO(data))
-        return doc.element.body, _heading_levels(doc.styles.element)
-    except Exception:  # python-docx refuses some readable packages (e.g. a template's content type)
-        with zipfile.ZipFile(io.BytesIO(data)) as package:
-            root = etree.fromstring(package.read("word/document.xml"), _SAFE_XML)
-            styles = package.read("word/styles.xml") if "word/styles.xml" in package.namelist() else None
-        body = root.find(W + "body")
-        if body is None:
-            raise ValueError("no document body") from None
-        return body, _heading_levels(etree.fromstring(styles, _SAFE_XML) if styles else None)
-
-
-def _heading_levels(styles: Element | None) -> dict[str, int]:
-    """Paragraph style id -> heading level (0 Title, 1 Heading 1 ...), following styles based on headings."""
-    own: dict[str, tuple[int | None, str | None]] = {}
-    for style in styles.iter(W + "style") if styles is not None else ():
-        name, based, outline = (style.find(f"{W}{tag}") for tag in ("name", "basedOn", "pPr/" + W + "outlineLvl"))
-        name_text = (name.get(W + "val", "") if name is not None else "").lower()
-        heading = re.fullmatch(r"heading\s*(\d)", name_text)
-        level = 0 if name_text == "title" else int(heading[1]) if heading else None
-        if level is None and outline is not None and outline.get(W + "val", "9").isdigit():
-            level = int(outline.get(W + "val")) + 1 if int(outline.get(W + "val")) < 9 else None
-        own[style.get(W + "styleId", "")] = (level, based.get(W + "val") if based is not None else None)
-    levels = {}
-    for style_id in own:
-        current: str | None = style_id
-        for _ in range(10):
-            level, current = own.get(current or "", (None, None))
-            if level is not None:
-                levels[style_id] = level
-                break
-    return levels
-
-
-def _children(el: Element, tag: str) -> Iterator[Element]:
-    for child in el:
-        if child.tag == tag:
-            yield child
-        elif child.tag in _WRAPPERS:
-            yield from _children(child, tag)
-
-
-def _blocks(body: Element) -> Iterator[Element]:
-    for child in body:
-        if child.tag in (W + "p", W + "tbl"):
-            yield child
-        elif child.tag in _WRAPPERS:
-            yield from _blocks(child)
-
-
-def _text(el: Element) -> str:
-    """Text as Word shows it with changes accepted: insertions in, deletions out; paragraphs on new lines."""
-    out: list[str] = []
-    for child in el:
-        tag = child.tag
-        if not isinstance(tag, str) or tag in _NOT_TEXT:
-            continue
-        if tag == W + "t":
-            out.append(child.text or "")
-        elif tag in (W + "tab", W + "br", W + "cr", W + "noBreakHyphen"):
-            out.append({W + "tab": "\t", W + "noBreakHyphen": "-"}.get(tag, "\n"))
-        else:
-            out.append(("\n" if tag in (W + "p", W + "tr") else "") + _text(child))
-    return "".join(out)
-
-
-def _plain(text: str) -> str:
-    return text.translate(str.maketrans("‘’“”‐‑‒–—\u00a0", "''\"\"----- "))
-
-
 def _key(text: str) -> str:
     """A heading as compared: no numbering ('3.', 'Section 3:'), trailing colon, case, dashes or leading 'the'."""
-    s = _plain(text).lower().replace("&", " and ").strip()
+    s = plain(text).lower().replace("&", " and ").strip()
     s = re.sub(r"^(section\s+)?(\d+(\.\d+)*[.):]\s*|\d+\s+|[a-z][.)]\s*)", "", s)
     s = re.sub(r"^the\s+", "", re.sub(r"[\s:.]+$", "", s)).replace("-", " ")
     return " ".join(s.split())
@@ -204,27 +98,9 @@ _SECTIONS = {_key(title): key for title, key in TITLES.items()}
 _TITLE_OF = {key: title for title, key in TITLES.items() if key != "preamble"}  # for unread: "Learning: ..."
 
 
-def _all_runs(p: Element, prop: str) -> bool:
-    """True when every run with visible text is directly formatted bold ('b') or italic ('i')."""
-    runs = [r for r in p.iter(W + "r") if _text(r).strip()]
-    for r in runs:
-        found = r.find(f"{W}rPr/{W}{prop}")
-        if found is None or found.get(W + "val", "true").lower() in ("0", "false", "off", "none"):
-            return False
-    return bool(runs)
-
-
-def _level(p: Element, levels: dict[str, int]) -> int | None:
-    outline = p.find(f"{W}pPr/{W}outlineLvl")
-    if outline is not None and outline.get(W + "val", "9").isdigit() and int(outline.get(W + "val")) < 9:
-        return int(outline.get(W + "val")) + 1
-    style = p.find(f"{W}pPr/{W}pStyle")
-    return levels.get(style.get(W + "val", "")) if style is not None else None
-
-
 def _without_guidance(text: str) -> str | None:
     """None if the paragraph is not the form's guidance; else what the agency typed after it (often nothing)."""
-    flat = " ".join(_plain(text).split())
+    flat = " ".join(plain(text).split())
     for hint in GUIDANCE:
         if flat.lower().startswith(hint.lower()):
             return flat[len(hint):].strip()
@@ -264,14 +140,14 @@ class _Reader:
         if reason:
             self.flag(reason)
 
-    def block(self, el: Element, levels: dict[str, int]) -> None:
-        if el.tag == W + "tbl":
-            self.table([_cells(tr) for tr in _children(el, W + "tr")])
-        elif text := _text(el).strip():
-            self.paragraph(el, text, _level(el, levels))
+    def block(self, el: wordxml.Element, levels: dict[str, int]) -> None:
+        if el.tag == wordxml.W + "tbl":
+            self.table([wordxml.cells(tr) for tr in wordxml.children(el, wordxml.W + "tr")])
+        elif text := wordxml.text(el).strip():
+            self.paragraph(el, text, wordxml.level(el, levels))
 
-    def paragraph(self, p: Element, text: str, level: int | None) -> None:
-        bold = level is None and _all_runs(p, "b")
+    def paragraph(self, p: wordxml.Element, text: str, level: int | None) -> None:
+        bold = level is None and wordxml.all_runs(p, "b")
         section = _SECTIONS.get(_key(text))
         if section and (level is not None or bold):
             self.section, self.title, self.fresh = section, _TITLE_OF.get(section, text.rstrip(": ")), True
@@ -285,7 +161,7 @@ class _Reader:
             self.fresh = False
             if rest:
                 self.answer(rest)
-        elif self.fresh and level is None and _all_runs(p, "i"):  # guidance reworded, or typed over in its style
+        elif self.fresh and level is None and wordxml.all_runs(p, "i"):  # guidance reworded, or typed over in its style
             self.fresh = False
             self.keep(text, f"italic text where the guidance goes, not read as an answer: {self.title!r}")
         else:  # text, or a sub-heading the agency added inside a section
@@ -397,17 +273,6 @@ class _Reader:
             return None, []
         return answer, lines[1:]
 
-def _cells(tr: Element) -> dict[int, str]:
-    """Grid column -> text of the cell that starts there (merged cells count once)."""
-    before = tr.find(f"{W}trPr/{W}gridBefore")
-    col = int(before.get(W + "val", "0")) if before is not None else 0
-    cells = {}
-    for tc in _children(tr, W + "tc"):
-        cells[col] = _text(tc).strip()
-        span = tc.find(f"{W}tcPr/{W}gridSpan")
-        col += max(1, int(span.get(W + "val", "1"))) if span is not None else 1
-    return cells
-
 
 def _chronology_header(rows: list[dict[int, str]], loose: bool) -> tuple[int, dict[int, str]] | None:
     """Where the chronology's header row is (Date and Contact/event columns, any order) and its columns.
@@ -425,6 +290,7 @@ def _chronology_header(rows: list[dict[int, str]], loose: bool) -> tuple[int, di
         if {"date", "event"} <= set(columns.values()):
             return at, columns
     return None
+
 
 def _items(paragraphs: list[str]) -> Iterator[str]:
     for paragraph in paragraphs:

@@ -5,7 +5,6 @@ every part whole with no zip-bomb guard, and Word would run macros, objects and 
 from __future__ import annotations
 
 import io
-import posixpath
 import struct
 import zipfile
 import zlib
@@ -14,17 +13,15 @@ from typing import Any
 
 from lxml import etree
 
-WML_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+from bot.documents import ooxml
+from bot.documents.ooxml import CONTENT_TYPES, PACKAGE_RELS, WML_MAIN
+
 CFB_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 ZIP_MAGIC = b"PK\x03\x04"
 _CENTRAL_ENTRY = b"PK\x01\x02"
-CONTENT_TYPES = "[Content_Types].xml"
-PACKAGE_RELS = "_rels/.rels"
-OFFICE_DOCUMENT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
 
 _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 _CHUNK = 64 * 1024
-_SNIFF = 4096  # the first bytes of every XML part are searched for "<!DOCTYPE" in any letter case
 _MAX_PARSED_XML = 4 * 1024 * 1024  # [Content_Types].xml and *.rels are parsed whole; Word's are a few KB
 # What the OSS-Fuzz python-docx harness expects from corrupt input (reference section 3.2), minus our own.
 _BROKEN = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError,
@@ -110,8 +107,9 @@ def is_docx_bytes(data: bytes) -> bool:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             reader = _Reader(zf, DEFAULT_LIMITS)
-            types = _ContentTypes(reader.read(zf.getinfo(CONTENT_TYPES), xml=True, keep=True))
-            target = _office_document(_relationships(reader.read(zf.getinfo(PACKAGE_RELS), xml=True, keep=True)))
+            types = ooxml.ContentTypes(reader.read(zf.getinfo(CONTENT_TYPES), xml=True, keep=True))
+            rels = ooxml.relationships(reader.read(zf.getinfo(PACKAGE_RELS), xml=True, keep=True))
+            target = ooxml.office_document(rels)
             return target is not None and types.of(target) == WML_MAIN
     except (UnsafeDocument, *_BROKEN):
         return False
@@ -125,8 +123,8 @@ def _check_package(zf: zipfile.ZipFile, size: int, limits: Limits) -> None:
     reader = _Reader(zf, limits)
     if CONTENT_TYPES not in zf.namelist():
         raise _refuse("not_docx")
-    types = _ContentTypes(reader.read(zf.getinfo(CONTENT_TYPES), xml=True, keep=True))
-    types.check()
+    types = ooxml.ContentTypes(reader.read(zf.getinfo(CONTENT_TYPES), xml=True, keep=True))
+    _check_types(types)
     main, names = None, set(zf.namelist())
     for info in infos:  # every member, so a bad CRC anywhere is found here and not inside python-docx
         name = info.filename
@@ -136,10 +134,10 @@ def _check_package(zf: zipfile.ZipFile, size: int, limits: Limits) -> None:
         is_xml = is_rels or name.lower().endswith(".xml") or types.of(name).endswith("xml")
         body = reader.read(info, xml=is_xml, keep=is_rels)
         if is_rels:
-            relationships = _relationships(body)
+            relationships = ooxml.relationships(body)
             _check_external(relationships)
             _check_internal(name, relationships, names, types)
-            main = _office_document(relationships) if name == PACKAGE_RELS else main
+            main = ooxml.office_document(relationships) if name == PACKAGE_RELS else main
     if main is None or types.of(main) != WML_MAIN:
         raise _refuse("not_docx")
 
@@ -192,7 +190,7 @@ class _Reader:
         self._budget = limits.max_uncompressed
 
     def read(self, info: zipfile.ZipInfo, *, xml: bool, keep: bool) -> bytes:
-        kept, size, prolog = bytearray(), 0, _Prolog() if xml else None
+        kept, size, prolog = bytearray(), 0, ooxml.Prolog() if xml else None
         with self._zf.open(info) as stream:
             while chunk := stream.read(_CHUNK):
                 size += len(chunk)
@@ -201,101 +199,32 @@ class _Reader:
                     raise _refuse("zip_bomb")
                 if prolog:
                     prolog.feed(chunk)
+                    _check_prolog(prolog)
                 if keep:
                     if size > _MAX_PARSED_XML:
                         raise _refuse("too_large")
                     kept += chunk
         if prolog:
             prolog.finish()
+            _check_prolog(prolog, finished=True)
         return bytes(kept)
 
 
-class _RootReached(Exception):
-    pass
+def _check_prolog(prolog: ooxml.Prolog, *, finished: bool = False) -> None:
+    """A DOCTYPE, or a part that ends before its root element; lxml's syntax errors reach check_docx as damaged."""
+    if prolog.declares_doctype:
+        raise _refuse("doctype")
+    if finished and not prolog.reached_root:
+        raise _refuse("damaged")
 
 
-class _Prolog:
-    """Feeds an XML part to lxml only as far as its root element, to see whether it declares a DOCTYPE. lxml
-    decodes what python-docx's lxml would (UTF-16, long comments first), which a plain byte search would miss."""
-
-    def __init__(self) -> None:
-        self._head = b""
-        self._done = False
-        self._doctype = False
-        self._parser = etree.XMLParser(target=self, resolve_entities=False, no_network=True, load_dtd=False,
-                                       huge_tree=False)
-
-    def feed(self, chunk: bytes) -> None:
-        if len(self._head) < _SNIFF:
-            self._head += chunk[: _SNIFF - len(self._head)]
-            if b"<!doctype" in self._head.lower():
-                raise _refuse("doctype")
-        if not self._done:
-            self._step(self._parser.feed, chunk)
-
-    def finish(self) -> None:
-        if not self._done:
-            self._step(self._parser.close)
-        if not self._done:
-            raise _refuse("damaged")
-
-    def _step(self, call: Any, *args: bytes) -> None:
-        try:
-            call(*args)
-        except _RootReached:
-            self._done = True
-        except etree.XMLSyntaxError as exc:
-            if not self._doctype:
-                raise _refuse("damaged") from exc
-        if self._doctype:
-            raise _refuse("doctype")
-
-    # lxml parser-target callbacks
-    def doctype(self, *_: object) -> None:
-        self._doctype = True
-
-    def start(self, *_: object) -> None:
-        raise _RootReached
-
-    def close(self) -> None:
-        return None
-
-
-class _ContentTypes:
-    """[Content_Types].xml: the type of each part, by override for its name or default for its extension."""
-
-    def __init__(self, body: bytes) -> None:
-        self.defaults: dict[str, str] = {}
-        self.overrides: dict[str, str] = {}
-        for element in _parse(body).iter():
-            kind, attrs = etree.QName(element).localname, element.attrib
-            if kind == "Default":
-                self.defaults[attrs.get("Extension", "").lower()] = attrs.get("ContentType", "")
-            elif kind == "Override":
-                self.overrides[attrs.get("PartName", "").lower()] = attrs.get("ContentType", "")
-
-    def of(self, name: str) -> str:
-        override = self.overrides.get("/" + name.lower())
-        return override if override is not None else self.defaults.get(posixpath.splitext(name)[1][1:].lower(), "")
-
-    def check(self) -> None:
-        for content_type in [*self.defaults.values(), *self.overrides.values()]:
-            lowered = content_type.lower()
-            if "macroenabled" in lowered or "vbaproject" in lowered or "vbadata" in lowered:
-                raise _refuse("macro")
-            if "oleobject" in lowered or "activex" in lowered:
-                raise _refuse("ole_object")
-
-
-def _parse(body: bytes) -> Any:
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
-    return etree.fromstring(body, parser)
-
-
-def _relationships(body: bytes) -> list[tuple[str, str, str]]:
-    """(type, target, target mode) of each relationship in a .rels part."""
-    return [(element.get("Type", ""), element.get("Target", ""), element.get("TargetMode", ""))
-            for element in _parse(body).iter() if etree.QName(element).localname == "Relationship"]
+def _check_types(types: ooxml.ContentTypes) -> None:
+    for content_type in types.declared():
+        lowered = content_type.lower()
+        if "macroenabled" in lowered or "vbaproject" in lowered or "vbadata" in lowered:
+            raise _refuse("macro")
+        if "oleobject" in lowered or "activex" in lowered:
+            raise _refuse("ole_object")
 
 
 def _check_external(relationships: list[tuple[str, str, str]]) -> None:
@@ -309,24 +238,9 @@ def _check_external(relationships: list[tuple[str, str, str]]) -> None:
 
 
 def _check_internal(rels_name: str, relationships: list[tuple[str, str, str]], names: set[str],
-                    types: _ContentTypes) -> None:
+                    types: ooxml.ContentTypes) -> None:
     """Every part a relationship points to exists and has a content type, or python-docx stops with a KeyError."""
     for _, target, mode in relationships:
-        member = _target(rels_name, target)
+        member = ooxml.target_part(rels_name, target)
         if mode != "External" and (member not in names or not types.of(member)):
             raise _refuse("damaged")
-
-
-def _target(rels_name: str, target: str) -> str:
-    """The zip name a relationship in `rels_name` (word/_rels/document.xml.rels) points to, as python-docx
-    resolves it: relative to the source part's folder (word/), or to the root for _rels/.rels."""
-    base = "/" + posixpath.dirname(posixpath.dirname(rels_name))
-    return posixpath.normpath(posixpath.join(base, target)).lstrip("/")
-
-
-def _office_document(relationships: list[tuple[str, str, str]]) -> str | None:
-    """The zip name of the package's main part; python-docx knows only the transitional relationship type."""
-    for rel_type, target, mode in relationships:
-        if rel_type == OFFICE_DOCUMENT and mode != "External":
-            return _target(PACKAGE_RELS, target)
-    return None

@@ -34,11 +34,11 @@ def collate_returns(now: datetime, *, deps: Deps) -> CollateReport:
         fingerprint = hashlib.sha256("|".join(f"{d.path}:{d.size}" for d in files).encode()).hexdigest()
         if not files or deps.ledger.cursor(CURSOR.format(ref=case.ref)) == fingerprint:
             continue
-        parsed = [_parse(deps, case.ref, d.path) for d in files if d.path.lower().endswith(".docx")]
+        parsed = [_parse(deps, case.ref, d.path) for d in files]
         existing = [d.path for d in deps.library.list(case.ref, "reports")]
         name, n = contexts.next_draft_name(case.ref, existing)
         rendered = deps.documents[p.id].render("rapid_review_report", contexts.rapid_review_report(
-            case, p, requests=requests_of(deps.register, case.ref), returns=[r for r in parsed if r],
+            case, p, requests=requests_of(deps.register, case.ref), returns=parsed,
             version=f"draft v{n}", today=deps.hours.today(now)))
         deps.library.save(case.ref, f"reports/{name}", rendered.data)
         with deps.ledger.atomic():
@@ -51,9 +51,21 @@ def collate_returns(now: datetime, *, deps: Deps) -> CollateReport:
     return report
 
 
-def _parse(deps: Deps, case_ref: str, path: str) -> ParsedReturn | None:
+def _parse(deps: Deps, case_ref: str, path: str) -> ParsedReturn:
+    """A return read into the report's parts; one the bot cannot read (a PDF, a broken file) is still
+    listed under "Returns the bot could not read", so no agency's return silently drops out."""
     agency = path.rpartition("/")[2].split("-")[0]
+    if not path.lower().endswith(".docx"):
+        return _unread(agency, f"{path} is not a Word form: read it by hand and add it to the report")
     try:
-        return parse_return(deps.library.read(case_ref, path), agency)
+        parsed = parse_return(deps.library.read(case_ref, path), agency)
     except Exception:  # parse_return keeps what it cannot place; this guards only a broken file
-        return None
+        return _unread(agency, f"{path} could not be opened: read it by hand")
+    unopened = [f for f in parsed.flags if f.startswith("could not open")]
+    return _unread(agency, f"{path} {unopened[0]}: read it by hand") if unopened else parsed
+
+
+def _unread(agency: str, note: str) -> ParsedReturn:
+    return ParsedReturn(agency=agency, involvement=None, summary="", chronology=(), analysis="",
+                        lived_experience="", good_practice=(), learning=(), actions=(), criteria_view="",
+                        author="", unread=(note,), flags=())
