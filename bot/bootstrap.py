@@ -160,6 +160,71 @@ def build_local_app(settings: Settings, workspace: Path | None = None) -> App:
     )
 
 
+def build_app(settings: Settings, workspace: Path | None = None, **graph_overrides: Any) -> App:
+    """The app for the configured backend: the local workspace, or Microsoft 365."""
+    if settings.bot.backend == "graph":
+        return build_graph_app(settings, workspace, **graph_overrides)
+    return build_local_app(settings, workspace)
+
+
+def graph_credential(settings: Settings) -> Any:
+    """The app-only credential the settings ask for; secrets only from the environment."""
+    import os
+
+    g = settings.graph
+    assert g is not None
+    if g.auth == "static_token":
+        from bot.adapters.graph.client import StaticTokenCredential
+
+        return StaticTokenCredential(os.environ.get("CSPR_BOT_STATIC_TOKEN", ""), g.base_url)
+    if g.auth == "managed_identity":
+        from azure.identity.aio import ManagedIdentityCredential
+
+        return ManagedIdentityCredential(client_id=g.client_id or None)
+    if g.auth == "secret":
+        from azure.identity.aio import ClientSecretCredential
+
+        secret = os.environ.get("CSPR_BOT_CLIENT_SECRET", "")
+        if not secret:
+            raise ConfigError("graph.auth = 'secret' but CSPR_BOT_CLIENT_SECRET is not set. Fix: set it in the "
+                              "service's environment (never in the TOML file)")
+        return ClientSecretCredential(g.tenant_id, g.client_id, secret)
+    from azure.identity.aio import CertificateCredential
+
+    return CertificateCredential(g.tenant_id, g.client_id, certificate_path=str(g.certificate_path))
+
+
+def build_graph_app(settings: Settings, workspace: Path | None = None, *, credential: Any = None) -> App:
+    """The ports on Microsoft 365. The bot's own ledger stays a local SQLite file in the workspace."""
+    from urllib.parse import urlparse
+
+    from bot.adapters.graph.client import GraphConfigError, LoopThread, check_base_url, make_client
+    from bot.adapters.graph.library import SharePointLibrary
+    from bot.adapters.graph.mailbox import GraphMailbox
+    from bot.adapters.graph.register import SharePointCaseRegister
+    from bot.adapters.graph.uploads import Uploader
+    from bot.ledger import SqliteLedger
+
+    g = settings.graph
+    assert g is not None
+    try:
+        base_url = check_base_url(g.base_url)
+        graph = make_client(credential or graph_credential(settings), base_url=base_url,
+                            allowed_hosts=[urlparse(base_url).hostname or ""])
+    except GraphConfigError as exc:
+        raise ConfigError(str(exc)) from None
+    ws = Workspace(Path(workspace or settings.workspace.path))
+    ws.root.mkdir(parents=True, exist_ok=True)
+    loop, uploads, ledger = LoopThread(), Uploader(), SqliteLedger(ws.ledger)
+    return App(
+        settings=settings, partnerships=_partnerships(settings),
+        register=SharePointCaseRegister(graph, loop, site=g.site),
+        mailbox=GraphMailbox(graph, loop, address=settings.bot.mailbox_address, uploads=uploads),
+        library=SharePointLibrary(graph, loop, site=g.site, uploads=uploads), ledger=ledger, workspace=ws,
+        closers=[ledger.close, loop.close],
+    )
+
+
 def build_memory_app(settings: Settings, **overrides: Any) -> App:
     """The same app on in-memory fakes; pass e.g. `mailbox=...` to swap one port."""
     from bot.adapters.memory import MemoryCaseRegister, MemoryLibrary, MemoryMailbox

@@ -14,6 +14,7 @@ import click
 
 from bot.cli_cases import case
 from bot.cli_common import DATE, EXIT_USAGE, Failure, emit_json, load
+from bot.cli_m365 import doctor, provision
 from bot.cli_outbox import outbox
 from bot.cli_run import demo, run, status, tick
 
@@ -76,7 +77,7 @@ def deadlines(ctx: click.Context, aware: date, sin: date | None, decision: date 
         click.echo("rapid_review_due: give --sin (this partnership starts the clock at SIN submission)")
 
 
-for command in (case, outbox, tick, run, status, demo):
+for command in (case, outbox, tick, run, status, demo, provision, doctor):
     cli.add_command(command)
 
 

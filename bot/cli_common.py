@@ -76,13 +76,13 @@ def load(ctx: click.Context, *, required: bool = True) -> Settings | None:
 
 
 def open_app(ctx: click.Context) -> App:
-    from bot.bootstrap import build_local_app
+    from bot.bootstrap import build_app
     from bot.settings import ConfigError
 
     settings = load(ctx)
     assert settings is not None
     try:
-        app = build_local_app(settings, ctx.obj["workspace"])
+        app = build_app(settings, ctx.obj["workspace"])
     except ConfigError as exc:
         raise ConfigFailure(str(exc)) from None
     ctx.call_on_close(app.close)

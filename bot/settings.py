@@ -128,6 +128,7 @@ class WorkspaceSettings(_Strict):
 
 class BotSettings(_Strict):
     mailbox_address: Address
+    backend: Literal["local", "graph"] = "local"  # the embedded workspace, or Microsoft 365
     timezone: str = "Europe/London"
     tick_minutes: int = Field(default=5, ge=1, le=60)
     ingest_seconds: int = Field(default=60, ge=1, le=3600)
@@ -153,6 +154,28 @@ class BotSettings(_Strict):
         return self
 
 
+class GraphSettings(_Strict):
+    """Microsoft 365: app-only access to one shared mailbox and one SharePoint site. Secrets come from
+    the environment only: CSPR_BOT_CLIENT_SECRET, or CSPR_BOT_STATIC_TOKEN for the test emulator."""
+
+    tenant_id: str = ""
+    client_id: str = ""
+    auth: Literal["certificate", "secret", "managed_identity", "static_token"] = "certificate"
+    certificate_path: Path | None = None
+    base_url: str = "https://graph.microsoft.com/v1.0"
+    site: str = Field(min_length=3)  # e.g. "northshire.sharepoint.com:/sites/cspr"
+
+    @model_validator(mode="after")
+    def _credentials(self) -> GraphSettings:
+        if self.auth in ("certificate", "secret") and not (self.tenant_id and self.client_id):
+            raise ValueError(f"auth = {self.auth!r} needs tenant_id and client_id. Fix: copy them from the app "
+                             "registration's overview page")
+        if self.auth == "certificate" and self.certificate_path is None:
+            raise ValueError("auth = 'certificate' needs certificate_path. Fix: point it at the PEM file with "
+                             "the private key (or choose auth = 'managed_identity')")
+        return self
+
+
 class PanelSettings(_Strict):
     address: Address
     nccu_address: Address
@@ -162,10 +185,13 @@ class Settings(_Strict):
     workspace: WorkspaceSettings = WorkspaceSettings()
     bot: BotSettings
     panel: PanelSettings
+    graph: GraphSettings | None = None
     partnerships: list[PartnershipSettings] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _unique_partnerships(self) -> Settings:
+        if self.bot.backend == "graph" and self.graph is None:
+            raise ValueError("bot.backend = 'graph' needs a [graph] table. Fix: see config/m365.example.toml")
         ids = [p.id for p in self.partnerships]
         if len(set(ids)) != len(ids):
             raise ValueError("two partnerships share an id. Fix: give each [[partnerships]] its own id")

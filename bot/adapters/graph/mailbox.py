@@ -1,0 +1,225 @@
+"""The Mailbox port on a shared Outlook mailbox through Graph.
+
+Inbound: inbox delta with a manual next-link loop (the SDK's PageIterator loses the delta link);
+an expired delta token resyncs from the start, and the ledger's processed ids make the replay
+harmless. Outbound, exactly once (reliability-security.md §1.2): a draft carrying the outbox key as a
+single-value extended property, then /send with the SDK's retry off; after any error the key is
+looked up (sent? still a draft?) before anything is sent again.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.adapters.graph.client import IMMUTABLE, LoopThread, no_retry, status_of
+from bot.adapters.graph.convert import inbound_message, outbound_message
+from bot.ports import MailChanges, MailFolder, OutboundMessage, SentMessage
+
+# a custom named property in the PS_PUBLIC_STRINGS set (extended-properties-overview)
+KEY_PROPERTY = "String {00020329-0000-0000-C000-000000000046} Name cspr-bot-outbox-key"
+ROOT_FOLDER = "cspr-bot"
+SELECT = ["id", "subject", "from", "sender", "receivedDateTime", "internetMessageId", "internetMessageHeaders",
+          "body", "hasAttachments", "conversationId"]
+RESYNC_CODES = {"syncStateNotFound", "SyncStateNotFound", "resyncRequired", "SyncStateInvalid"}
+INLINE_LIMIT = 3 * 1024 * 1024  # larger attachments go through an upload session
+
+
+class SendUncertain(RuntimeError):
+    """The send may or may not have happened; the message stays in the outbox and the next tick
+    reconciles by key before anything is sent again."""
+
+
+class GraphMailbox:
+    def __init__(self, graph: Any, loop: LoopThread, *, address: str, uploads: Any = None) -> None:
+        self.graph, self.loop, self.address = graph, loop, address
+        self.user = graph.users.by_user_id(address)
+        self._folders: dict[str, str] = {}
+        self._uploads = uploads  # Uploader for attachments over 3 MB (no Authorization header)
+
+    # ---- inbound
+    def changes(self, cursor: str | None) -> MailChanges:
+        return self.loop.run(self._changes(cursor))
+
+    async def _changes(self, cursor: str | None) -> MailChanges:
+        from kiota_abstractions.base_request_configuration import RequestConfiguration
+        from msgraph.generated.users.item.mail_folders.item.messages.delta.delta_request_builder import (
+            DeltaRequestBuilder,
+        )
+
+        builder = self.user.mail_folders.by_mail_folder_id("inbox").messages.delta
+        config: Any = RequestConfiguration(
+            query_parameters=DeltaRequestBuilder.DeltaRequestBuilderGetQueryParameters(select=SELECT))
+        config.headers.add("Prefer", IMMUTABLE)
+        config.headers.add("Prefer", "odata.maxpagesize=50")
+        try:
+            page = await (builder.with_url(cursor).get(request_configuration=config) if cursor
+                          else builder.get(request_configuration=config))
+        except Exception as exc:
+            if cursor and (status_of(exc) == 410 or _error_code(exc) in RESYNC_CODES):
+                return await self._changes(None)  # token expired: start again; processed ids dedupe
+            raise
+        found: dict[str, Any] = {}
+        while True:
+            for m in page.value or []:
+                if (m.additional_data or {}).get("@removed"):
+                    found.pop(m.id, None)
+                else:
+                    found[m.id] = m
+            if page.odata_next_link:
+                page = await builder.with_url(page.odata_next_link).get(request_configuration=config)
+                continue
+            delta = page.odata_delta_link or cursor or ""
+            break
+        messages = [inbound_message(m, await self._attachments(m)) for m in found.values()]
+        messages.sort(key=lambda x: (x.received, x.id))
+        return MailChanges(messages, cursor=delta)
+
+    async def _attachments(self, m: Any) -> list[Any]:
+        from kiota_abstractions.base_request_configuration import RequestConfiguration
+        from msgraph.generated.users.item.messages.item.attachments.attachments_request_builder import (
+            AttachmentsRequestBuilder,
+        )
+
+        if not m.has_attachments:
+            return []
+        query = AttachmentsRequestBuilder.AttachmentsRequestBuilderGetQueryParameters(
+            select=["id", "name", "contentType", "size", "isInline"])
+        result = await self.user.messages.by_message_id(m.id).attachments.get(
+            request_configuration=RequestConfiguration(query_parameters=query))
+        return list(result.value or []) if result else []
+
+    def attachment(self, message_id: str, attachment_id: str) -> bytes:
+        async def fetch() -> bytes:
+            a = await self.user.messages.by_message_id(message_id).attachments.by_attachment_id(attachment_id).get()
+            data = getattr(a, "content_bytes", None)
+            if isinstance(data, str):  # older SDKs hand back base64 text
+                return base64.b64decode(data)
+            return bytes(data or b"")
+
+        return self.loop.run(fetch())
+
+    # ---- outbound
+    def send(self, message: OutboundMessage, *, key: str, at: datetime | None = None) -> SentMessage:
+        return self.loop.run(self._send(message, key))
+
+    async def _send(self, message: OutboundMessage, key: str) -> SentMessage:
+        sent = await self._find(key, "sentitems")
+        if sent is not None:
+            return _receipt(key, sent)
+        draft = await self._find(key, "drafts")
+        if draft is None:
+            draft = await self._create_draft(message, key)
+        try:
+            await self.user.messages.by_message_id(draft.id).send.post(request_configuration=no_retry())
+        except Exception as exc:
+            state = await self._state(draft.id)
+            if state is None or state.is_draft:
+                raise SendUncertain(f"send of {key} got {status_of(exc) or type(exc).__name__}; "
+                                    "reconciled on the next tick") from exc
+        return _receipt(key, await self._state(draft.id) or draft)
+
+    async def _create_draft(self, message: OutboundMessage, key: str) -> Any:
+        small = [a for a in message.attachments if len(a.data) <= INLINE_LIMIT]
+        large = [a for a in message.attachments if len(a.data) > INLINE_LIMIT]
+        draft = await self.user.messages.post(outbound_message(message, key, KEY_PROPERTY, small),
+                                              request_configuration=no_retry())
+        for attachment in large:
+            if self._uploads is None:
+                raise SendUncertain("attachment over 3 MB and no uploader configured")
+            await self._uploads.attach(self.user.messages.by_message_id(draft.id), attachment)
+        return draft
+
+    async def _state(self, message_id: str) -> Any:
+        from kiota_abstractions.base_request_configuration import RequestConfiguration
+        from msgraph.generated.users.item.messages.item.message_item_request_builder import MessageItemRequestBuilder
+
+        query = MessageItemRequestBuilder.MessageItemRequestBuilderGetQueryParameters(
+            select=["id", "isDraft", "sentDateTime", "internetMessageId", "parentFolderId"])
+        try:
+            return await self.user.messages.by_message_id(message_id).get(
+                request_configuration=RequestConfiguration(query_parameters=query))
+        except Exception as exc:
+            if status_of(exc) == 404:
+                return None
+            raise
+
+    async def _find(self, key: str, folder: str) -> Any:
+        from kiota_abstractions.base_request_configuration import RequestConfiguration
+        from msgraph.generated.users.item.mail_folders.item.messages.messages_request_builder import (
+            MessagesRequestBuilder,
+        )
+
+        safe = key.replace("'", "''")
+        query = MessagesRequestBuilder.MessagesRequestBuilderGetQueryParameters(
+            filter=f"singleValueExtendedProperties/any(ep: ep/id eq '{KEY_PROPERTY}' and ep/value eq '{safe}')",
+            expand=[f"singleValueExtendedProperties($filter=id eq '{KEY_PROPERTY}')"],
+            select=["id", "isDraft", "sentDateTime", "internetMessageId"])
+        config: Any = RequestConfiguration(query_parameters=query)
+        config.headers.add("Prefer", IMMUTABLE)
+        result = await self.user.mail_folders.by_mail_folder_id(folder).messages.get(request_configuration=config)
+        found = list(result.value or []) if result else []
+        return found[0] if found else None
+
+    def sent(self, key: str) -> SentMessage | None:
+        async def find() -> SentMessage | None:
+            m = await self._find(key, "sentitems")
+            return _receipt(key, m) if m is not None else None
+
+        return self.loop.run(find())
+
+    # ---- filing
+    def move(self, message_id: str, folder: MailFolder, *, reason: str = "") -> None:
+        self.loop.run(self._move(message_id, folder, reason))
+
+    async def _move(self, message_id: str, folder: MailFolder, reason: str) -> None:
+        from msgraph.generated.models.message import Message
+        from msgraph.generated.users.item.messages.item.move.move_post_request_body import MovePostRequestBody
+
+        target = await self._folder(folder.value)
+        item = self.user.messages.by_message_id(message_id)
+        try:
+            if reason:
+                await item.patch(Message(categories=["cspr-bot", f"cspr-bot: {' '.join(reason.split())[:200]}"]))
+            await item.move.post(MovePostRequestBody(destination_id=target))
+        except Exception as exc:
+            if status_of(exc) != 404:  # already moved (a replay after a crash) is fine
+                raise
+
+    async def _folder(self, name: str) -> str:
+        """The id of `cspr-bot/<name>`, creating the folders the first time."""
+        if name not in self._folders:
+            root = await self._child(None, ROOT_FOLDER)
+            self._folders[name] = await self._child(root, name)
+        return self._folders[name]
+
+    async def _child(self, parent: str | None, name: str) -> str:
+        from kiota_abstractions.base_request_configuration import RequestConfiguration
+        from msgraph.generated.models.mail_folder import MailFolder as GraphFolder
+        from msgraph.generated.users.item.mail_folders.mail_folders_request_builder import MailFoldersRequestBuilder
+
+        builder = (self.user.mail_folders if parent is None
+                   else self.user.mail_folders.by_mail_folder_id(parent).child_folders)
+        query = MailFoldersRequestBuilder.MailFoldersRequestBuilderGetQueryParameters(
+            filter=f"displayName eq '{name}'")
+        found = await builder.get(request_configuration=RequestConfiguration(query_parameters=query))
+        if found and found.value:
+            return str(found.value[0].id)
+        created = await builder.post(GraphFolder(display_name=name))
+        return str(created.id)
+
+    def folder_ids(self) -> dict[str, str]:
+        """The bot's folders (created if missing), for `cspr-bot doctor`."""
+        return {f.value: self.loop.run(self._folder(f.value)) for f in MailFolder}
+
+
+def _error_code(exc: BaseException) -> str:
+    error = getattr(exc, "error", None)
+    return str(getattr(error, "code", "") or "")
+
+
+def _receipt(key: str, m: Any) -> SentMessage:
+    when = getattr(m, "sent_date_time", None) or datetime.now(UTC)
+    return SentMessage(key=key, message_id=str(getattr(m, "internet_message_id", None) or m.id), sent_at=when)
+

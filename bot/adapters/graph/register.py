@@ -1,0 +1,197 @@
+"""The CaseRegister port on SharePoint lists through Graph.
+
+Items are read with `$expand=fields`; changes come from list delta (410 -> full resync); updates carry
+`If-Match` so a stale write fails loudly instead of overwriting a person's edit. Who approved a case
+comes from the item's version history (`lastModifiedBy` of the version that ticked the approval
+column), never from a free-text column a person could type any name into.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.adapters.graph.client import LoopThread, status_of
+from bot.ports import FieldValue, Item, ItemChanges, ItemNotFound, StaleItem
+
+# our list names -> the SharePoint lists `cspr-bot provision` creates
+LIST_TITLES = {"cases": "Cases", "agencies": "Agencies", "requests": "Agency requests"}
+SYSTEM_FIELDS = {"id", "ContentType", "Modified", "Created", "AuthorLookupId", "EditorLookupId", "_UIVersionString",
+                 "Attachments", "Edit", "LinkTitleNoMenu", "LinkTitle", "ItemChildCount", "FolderChildCount",
+                 "_ComplianceFlags", "_ComplianceTag", "_ComplianceTagWrittenTime", "_ComplianceTagUserId",
+                 "AppAuthorLookupId", "AppEditorLookupId"}
+APPROVAL, APPROVER = "ApprovedForSubmission", "ApprovedBy"
+
+
+def _who(identity_set: Any) -> str:
+    user = getattr(identity_set, "user", None)
+    if user is not None:
+        data = getattr(user, "additional_data", None) or {}
+        email = data.get("email") or getattr(user, "email", None) or ""
+        if email:
+            return str(email).lower()
+    app = getattr(identity_set, "application", None)
+    return f"app:{getattr(app, 'display_name', '') or 'unknown'}" if app is not None else "unknown"
+
+
+def _fields(raw: Mapping[str, Any]) -> dict[str, FieldValue]:
+    return {k: v for k, v in raw.items() if k not in SYSTEM_FIELDS and not k.startswith("@") and not k.startswith("_")}
+
+
+class SharePointCaseRegister:
+    def __init__(self, graph: Any, loop: LoopThread, *, site: str) -> None:
+        self.graph, self.loop, self.site_ref = graph, loop, site
+        self._site_id: str | None = None
+        self._lists: dict[str, str] = {}
+
+    # ---- addressing
+    async def _site(self) -> Any:
+        if self._site_id is None:
+            site = await self.graph.sites.by_site_id(self.site_ref).get()
+            self._site_id = str(site.id)
+        return self.graph.sites.by_site_id(self._site_id)
+
+    async def _list(self, list_name: str) -> Any:
+        if list_name not in LIST_TITLES:
+            raise KeyError(f"no list named {list_name!r}")
+        site = await self._site()
+        if list_name not in self._lists:
+            found = await site.lists.by_list_id(LIST_TITLES[list_name]).get()
+            self._lists[list_name] = str(found.id)
+        return site.lists.by_list_id(self._lists[list_name])
+
+    def _item(self, raw: Any) -> Item:
+        fields = _fields(getattr(raw.fields, "additional_data", None) or {})
+        etag = str(getattr(raw, "e_tag", None) or (raw.additional_data or {}).get("@odata.etag") or "")
+        modified = raw.last_modified_date_time or datetime.now(UTC)
+        return Item(id=str(raw.id), fields=fields, etag=etag, modified_by=_who(raw.last_modified_by),
+                    modified_at=modified)
+
+    # ---- reading
+    def items(self, list_name: str) -> list[Item]:
+        return self.loop.run(self._items(list_name, None))
+
+    async def _items(self, list_name: str, filter_: str | None) -> list[Item]:
+        from kiota_abstractions.base_request_configuration import RequestConfiguration
+        from msgraph.generated.sites.item.lists.item.items.items_request_builder import ItemsRequestBuilder
+
+        builder = (await self._list(list_name)).items
+        query = ItemsRequestBuilder.ItemsRequestBuilderGetQueryParameters(expand=["fields"], filter=filter_, top=200)
+        config: Any = RequestConfiguration(query_parameters=query)
+        if filter_:
+            config.headers.add("Prefer", "HonorNonIndexedQueriesWarningMayFailRandomly")
+        page = await builder.get(request_configuration=config)
+        found = []
+        while page is not None:
+            found += [await self._with_approver(list_name, self._item(raw)) for raw in page.value or []]
+            page = await builder.with_url(page.odata_next_link).get() if page.odata_next_link else None
+        return sorted(found, key=lambda i: int(i.id) if i.id.isdigit() else 0)
+
+    def get(self, list_name: str, item_id: str) -> Item:
+        return self.loop.run(self._get(list_name, item_id))
+
+    async def _get(self, list_name: str, item_id: str) -> Item:
+        from kiota_abstractions.base_request_configuration import RequestConfiguration
+        from msgraph.generated.sites.item.lists.item.items.item.list_item_item_request_builder import (
+            ListItemItemRequestBuilder,
+        )
+
+        query = ListItemItemRequestBuilder.ListItemItemRequestBuilderGetQueryParameters(expand=["fields"])
+        try:
+            raw = await (await self._list(list_name)).items.by_list_item_id(item_id).get(
+                request_configuration=RequestConfiguration(query_parameters=query))
+        except Exception as exc:
+            if status_of(exc) == 404:
+                raise ItemNotFound(f"{list_name}/{item_id}") from None
+            raise
+        return await self._with_approver(list_name, self._item(raw))
+
+    def find(self, list_name: str, **equals: FieldValue) -> list[Item]:
+        text = {k: v for k, v in equals.items() if isinstance(v, str)}
+        filter_ = " and ".join(f"fields/{k} eq '{v.replace(chr(39), chr(39) * 2)}'" for k, v in text.items()) or None
+        found = self.loop.run(self._items(list_name, filter_))
+        return [i for i in found if all(i.fields.get(k) == v for k, v in equals.items())]
+
+    # ---- writing
+    def add(self, list_name: str, fields: Mapping[str, FieldValue], *, by: str,
+            at: datetime | None = None) -> Item:
+        async def create() -> Item:
+            from msgraph.generated.models.field_value_set import FieldValueSet
+            from msgraph.generated.models.list_item import ListItem
+
+            raw = await (await self._list(list_name)).items.post(
+                ListItem(fields=FieldValueSet(additional_data=dict(fields))))
+            return await self._get(list_name, str(raw.id))
+
+        return self.loop.run(create())
+
+    def update(self, list_name: str, item_id: str, fields: Mapping[str, FieldValue], *, by: str,
+               at: datetime | None = None, if_match: str | None = None) -> Item:
+        async def patch() -> Item:
+            from kiota_abstractions.base_request_configuration import RequestConfiguration
+            from msgraph.generated.models.field_value_set import FieldValueSet
+
+            current = await self._get(list_name, item_id)
+            if all(current.fields.get(k) == v for k, v in fields.items()):
+                return current  # nothing to change: no new version
+            config: Any = RequestConfiguration()
+            if if_match is not None:
+                config.headers.add("If-Match", if_match)
+            try:
+                await (await self._list(list_name)).items.by_list_item_id(item_id).fields.patch(
+                    FieldValueSet(additional_data=dict(fields)), request_configuration=config)
+            except Exception as exc:
+                if status_of(exc) == 412:
+                    raise StaleItem(f"{list_name}/{item_id} changed since it was read") from None
+                raise
+            return await self._get(list_name, item_id)
+
+        return self.loop.run(patch())
+
+    # ---- change tracking
+    def changed_since(self, list_name: str, cursor: str | None) -> ItemChanges:
+        return self.loop.run(self._delta(list_name, cursor))
+
+    async def _delta(self, list_name: str, cursor: str | None) -> ItemChanges:
+        builder = (await self._list(list_name)).items.delta
+        try:
+            page = await (builder.with_url(cursor).get() if cursor else builder.get())
+        except Exception as exc:
+            if cursor and status_of(exc) == 410:
+                return await self._delta(list_name, None)  # token expired: full resync
+            raise
+        ids: dict[str, None] = {}
+        while True:
+            for raw in page.value or []:
+                if not (raw.additional_data or {}).get("@removed"):
+                    ids[str(raw.id)] = None
+            if page.odata_next_link:
+                page = await builder.with_url(page.odata_next_link).get()
+                continue
+            break
+        items = []
+        for item_id in ids:
+            try:
+                items.append(await self._get(list_name, item_id))
+            except ItemNotFound:
+                continue
+        return ItemChanges(items, page.odata_delta_link or cursor or "")
+
+    # ---- approvals
+    async def _with_approver(self, list_name: str, item: Item) -> Item:
+        """On a case whose approval column is ticked, ApprovedBy is whoever ticked it, from the version
+        history: what a person typed into ApprovedBy never counts."""
+        if list_name != "cases" or item.fields.get(APPROVAL) is not True:
+            return item
+        versions = await (await self._list(list_name)).items.by_list_item_id(item.id).versions.get()
+        history = sorted(versions.value or [], key=lambda v: v.last_modified_date_time or datetime.min.replace(
+            tzinfo=UTC))
+        approver = ""
+        for version in history:  # the person on the version where the tick went from off to on
+            ticked = (getattr(version.fields, "additional_data", None) or {}).get(APPROVAL) is True
+            if ticked and not approver:
+                approver = _who(version.last_modified_by)
+            elif not ticked:
+                approver = ""
+        return Item(item.id, {**item.fields, APPROVER: approver}, item.etag, item.modified_by, item.modified_at)
