@@ -73,7 +73,7 @@ class FaultBook:
 
     def take(self, method: str, raw_path: str, decoded_path: str) -> Fault | None:
         for fault in self.faults:
-            if fault.method != method or fault.times == 0:
+            if fault.method not in ("*", method) or fault.times == 0:
                 continue
             if fault.pattern.search(raw_path) or fault.pattern.search(decoded_path):
                 if fault.times is not None:
