@@ -6,6 +6,8 @@ themselves only use the port (plus, for the mailbox, a small harness that can de
 
 from __future__ import annotations
 
+import email
+import email.utils
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -13,29 +15,65 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import pytest
 
+from bot.adapters.graph.client import LoopThread, StaticTokenCredential, make_client
+from bot.adapters.graph.library import SharePointLibrary
+from bot.adapters.graph.mailbox import GraphMailbox
+from bot.adapters.graph.provision import Provisioner
+from bot.adapters.graph.register import SharePointCaseRegister
+from bot.adapters.graph.uploads import Uploader
 from bot.adapters.local.library import FolderLibrary
 from bot.adapters.local.maildir import MaildirMailbox
 from bot.adapters.local.register import SqliteCaseRegister
 from bot.adapters.memory import MemoryCaseRegister, MemoryLibrary, MemoryMailbox
 from bot.ledger import SqliteLedger
 from bot.ports import CaseRegister, Library, Mailbox, MailFolder
+from tests.graph_emulator import GraphEmulator
 
 LISTS = ("cases", "agencies", "requests")
 TEAM_ADDRESS = "team@scp.example"
+SITE = ("northshire.sharepoint.example", "sites/cspr")
+SITE_REF = "northshire.sharepoint.example:/sites/cspr"
+
+
+# --- Microsoft Graph, through the real SDK over HTTP to the emulator on loopback ---------------
+
+@dataclass
+class GraphRig:
+    emulator: GraphEmulator
+    graph: Any
+    loop: LoopThread
+    site: str
+
+
+@pytest.fixture
+def graph_rig() -> Iterator[GraphRig]:
+    with GraphEmulator() as emulator:
+        site = emulator.add_site(*SITE)
+        loop = LoopThread()
+        graph = make_client(StaticTokenCredential(emulator.token, emulator.base_url), base_url=emulator.base_url,
+                            allowed_hosts=["127.0.0.1"])
+        try:
+            yield GraphRig(emulator, graph, loop, site)
+        finally:
+            loop.close()
 
 
 # --- case register ---------------------------------------------------------------------------
 
-@pytest.fixture(params=["local", "memory"])
+@pytest.fixture(params=["local", "memory", "graph"])
 def register(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CaseRegister]:
     if request.param == "local":
         port = SqliteCaseRegister(tmp_path / "register.sqlite", LISTS)
         yield port
         port.close()
+    elif request.param == "graph":
+        rig: GraphRig = request.getfixturevalue("graph_rig")
+        Provisioner(rig.graph, rig.loop, site=SITE_REF).run()
+        yield SharePointCaseRegister(rig.graph, rig.loop, site=SITE_REF)
     else:
         yield MemoryCaseRegister(LISTS)
 
@@ -91,11 +129,38 @@ class MemoryMailboxHarness:
         return len(self.port.folders[folder])
 
 
-@pytest.fixture(params=["local", "memory"])
+@dataclass
+class GraphMailboxHarness:
+    port: GraphMailbox
+    rig: GraphRig
+
+    def deliver(self, raw: bytes) -> None:
+        # Exchange stamps receivedDateTime on arrival; deliver "at" the message's own Date, as mail would
+        try:
+            when = email.utils.parsedate_to_datetime(str(email.message_from_bytes(raw)["Date"]))
+        except (TypeError, ValueError):
+            when = None
+        self.rig.emulator.deliver(TEAM_ADDRESS, raw, received=when)
+
+    def sent_count(self) -> int:
+        return len(self.rig.emulator.messages(TEAM_ADDRESS, "sentitems"))
+
+    def filed(self, folder: MailFolder) -> int:
+        try:
+            return len(self.rig.emulator.messages(TEAM_ADDRESS, f"cspr-bot/{folder.value}"))
+        except StopIteration:  # the folder was never created: nothing filed there
+            return 0
+
+
+@pytest.fixture(params=["local", "memory", "graph"])
 def mailbox(request: pytest.FixtureRequest, tmp_path: Path) -> MailboxHarness:
     if request.param == "local":
         root = tmp_path / "mail"
         return LocalMailboxHarness(MaildirMailbox(root, address=TEAM_ADDRESS), root)
+    if request.param == "graph":
+        rig: GraphRig = request.getfixturevalue("graph_rig")
+        rig.emulator.add_mailbox(TEAM_ADDRESS)
+        return GraphMailboxHarness(GraphMailbox(rig.graph, rig.loop, address=TEAM_ADDRESS, uploads=Uploader()), rig)
     return MemoryMailboxHarness(MemoryMailbox(address=TEAM_ADDRESS))
 
 
@@ -146,10 +211,13 @@ def make_email() -> Callable[..., bytes]:
 
 # --- library ---------------------------------------------------------------------------------
 
-@pytest.fixture(params=["local", "memory"])
+@pytest.fixture(params=["local", "memory", "graph"])
 def library(request: pytest.FixtureRequest, tmp_path: Path) -> Library:
     if request.param == "local":
         return FolderLibrary(tmp_path / "library")
+    if request.param == "graph":
+        rig: GraphRig = request.getfixturevalue("graph_rig")
+        return SharePointLibrary(rig.graph, rig.loop, site=SITE_REF, uploads=Uploader())
     return MemoryLibrary()
 
 

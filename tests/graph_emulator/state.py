@@ -113,10 +113,10 @@ class Site:
 @dataclass
 class UploadSession:
     id: str
-    kind: str  # "mail" or "drive"
+    kind: str  # "mail" (nextExpectedRanges ["{start}"], 200 per chunk) or "drive" (["{start}-"], 202 per chunk)
     size: int
-    target: dict[str, Any]
     expires: str
+    finish: Callable[[bytes], Any]  # called with the whole file once the last byte arrives; returns the Response
     received: bytearray = field(default_factory=bytearray)
 
 

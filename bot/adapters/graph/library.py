@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import builtins
 from typing import Any
-from urllib.parse import quote
 
 from bot.adapters.graph.client import LoopThread, status_of
 from bot.adapters.local.library import safe_case_ref, safe_parts
@@ -28,8 +27,9 @@ class SharePointLibrary:
         return self.graph.drives.by_drive_id(self._drive)
 
     async def _item(self, parts: tuple[str, ...]) -> Any:
-        path = "/".join(quote(p, safe="") for p in parts)
-        return (await self._drive_builder()).items.by_drive_item_id(f"root:/{path}:")
+        # the SDK percent-encodes the whole "root:/…:" segment itself; encoding the parts too would
+        # store "Letter 1.docx" as "Letter%201.docx"
+        return (await self._drive_builder()).items.by_drive_item_id(f"root:/{'/'.join(parts)}:")
 
     def save(self, case_ref: str, path: str, data: bytes) -> Document:
         parts = safe_parts(case_ref, path)
@@ -51,7 +51,7 @@ class SharePointLibrary:
             try:
                 return bytes(await (await self._item(parts)).content.get() or b"")
             except Exception as exc:
-                if status_of(exc) == 404:
+                if status_of(exc) in (400, 404):  # 400: the path is a folder, which has no content
                     raise FileNotFoundError(f"{case_ref}/{path}") from None
                 raise
 

@@ -53,6 +53,7 @@ class GraphMailbox:
             query_parameters=DeltaRequestBuilder.DeltaRequestBuilderGetQueryParameters(select=SELECT))
         config.headers.add("Prefer", IMMUTABLE)
         config.headers.add("Prefer", "odata.maxpagesize=50")
+        config.headers.add("Prefer", 'outlook.body-content-type="text"')  # the plain part, never rendered HTML
         try:
             page = await (builder.with_url(cursor).get(request_configuration=config) if cursor
                           else builder.get(request_configuration=config))
@@ -179,6 +180,8 @@ class GraphMailbox:
 
         target = await self._folder(folder.value)
         item = self.user.messages.by_message_id(message_id)
+        if not await self._in_inbox(message_id):
+            return  # filed already (a replay after a crash): leave it where it is
         try:
             if reason:
                 await item.patch(Message(categories=["cspr-bot", f"cspr-bot: {' '.join(reason.split())[:200]}"]))
@@ -186,6 +189,22 @@ class GraphMailbox:
         except Exception as exc:
             if status_of(exc) != 404:  # already moved (a replay after a crash) is fine
                 raise
+
+    async def _in_inbox(self, message_id: str) -> bool:
+        from kiota_abstractions.base_request_configuration import RequestConfiguration
+        from msgraph.generated.users.item.messages.item.message_item_request_builder import MessageItemRequestBuilder
+
+        if "inbox" not in self._folders:
+            self._folders["inbox"] = str((await self.user.mail_folders.by_mail_folder_id("inbox").get()).id)
+        query = MessageItemRequestBuilder.MessageItemRequestBuilderGetQueryParameters(select=["id", "parentFolderId"])
+        try:
+            m = await self.user.messages.by_message_id(message_id).get(
+                request_configuration=RequestConfiguration(query_parameters=query))
+        except Exception as exc:
+            if status_of(exc) == 404:
+                return False
+            raise
+        return str(m.parent_folder_id) == self._folders["inbox"]
 
     async def _folder(self, name: str) -> str:
         """The id of `cspr-bot/<name>`, creating the folders the first time."""

@@ -164,7 +164,8 @@ class SharePointCaseRegister:
         ids: dict[str, None] = {}
         while True:
             for raw in page.value or []:
-                if not (raw.additional_data or {}).get("@removed"):
+                gone = getattr(raw, "deleted", None) or (raw.additional_data or {}).get("@removed")
+                if not gone:  # list delta marks deletions with "deleted"; deleted items need no sync
                     ids[str(raw.id)] = None
             if page.odata_next_link:
                 page = await builder.with_url(page.odata_next_link).get()
@@ -184,7 +185,14 @@ class SharePointCaseRegister:
         history: what a person typed into ApprovedBy never counts."""
         if list_name != "cases" or item.fields.get(APPROVAL) is not True:
             return item
-        versions = await (await self._list(list_name)).items.by_list_item_id(item.id).versions.get()
+        from kiota_abstractions.base_request_configuration import RequestConfiguration
+        from msgraph.generated.sites.item.lists.item.items.item.versions.versions_request_builder import (
+            VersionsRequestBuilder,
+        )
+
+        query = VersionsRequestBuilder.VersionsRequestBuilderGetQueryParameters(expand=["fields"])
+        versions = await (await self._list(list_name)).items.by_list_item_id(item.id).versions.get(
+            request_configuration=RequestConfiguration(query_parameters=query))
         history = sorted(versions.value or [], key=lambda v: v.last_modified_date_time or datetime.min.replace(
             tzinfo=UTC))
         approver = ""
