@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -22,7 +22,7 @@ from bot.cases import add_case, update_case
 from bot.demo import agencies as sim
 from bot.demo.timeline import Timeline
 from bot.domain.model import Case
-from bot.ports import OutboundMessage
+from bot.ports import OutboundMessage, OutboxStatus
 from bot.schedule import JOBS, Cadence
 from bot.settings import Settings
 
@@ -52,11 +52,35 @@ class Event:
     who: str
     what: str
     act: Callable[[App], None]
+    after: str = ""  # an outbox key that must have been sent first (a reply needs its request)
+
+
+Deliver = Callable[[bytes, str], None]  # raw message, a name for it
+PersonEdit = Callable[[str, dict[str, object], str, datetime], None]  # case ref, changes, who, when
+
+
+def maildir_delivery(app: App) -> Deliver:
+    """Inbound mail the local way: written whole into mail/inbox/new/."""
+    def deliver(raw: bytes, name: str) -> None:
+        assert app.workspace is not None
+        write_atomic(app.workspace.mail / "inbox" / "new" / f"{name}.eml", raw)
+
+    return deliver
+
+
+def register_edit(app: App) -> PersonEdit:
+    """A person's change the local way: `cspr-bot case update REF --by ADDRESS`."""
+    def edit(ref: str, changes: dict[str, object], by: str, when: datetime) -> None:
+        update_case(app.register, app.partnership(), ref, changes, by=by, at=when)
+
+    return edit
 
 
 class Scenario:
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, deliver: Deliver | None = None, person_edit: PersonEdit | None = None) -> None:
         self.app = app
+        self.deliver = deliver or maildir_delivery(app)
+        self.person_edit = person_edit or register_edit(app)
         self.p = app.partnership()
         self.cal = self.p.policy.calendar
         self.sin_day = self.cal.add_working_days(LA_AWARE, 2)
@@ -75,9 +99,7 @@ class Scenario:
             assert a is not None
             return a.name
 
-        def deliver(raw: bytes, name: str) -> None:
-            assert self.app.workspace is not None
-            write_atomic(self.app.workspace.mail / "inbox" / "new" / f"{name}.eml", raw)
+        deliver = self.deliver
 
         def request(code: str) -> OutboundMessage:
             return next(i.message for i in self.app.ledger.outbox() if i.key == f"request:{self.ref}:{code}")
@@ -85,7 +107,7 @@ class Scenario:
         def returns(code: str, sender: str, when: datetime) -> Event:
             return Event(when, code, f"{agency(code)} returns its completed form", lambda app: deliver(
                 sim.return_email(request(code), sender=sender, mailbox=mailbox, at=when, agency=code),
-                f"return-{code.lower()}"))
+                f"return-{code.lower()}"), after=f"request:{{ref}}:{code}")
 
         def add(app: App) -> None:
             case = Case(ref="", partnership=p.id, child="Child A", incident=LA_AWARE - timedelta(days=1),
@@ -103,8 +125,7 @@ class Scenario:
                              app.library.read(self.ref, latest))
 
         def approve(app: App) -> None:
-            update_case(app.register, p, self.ref, {"approved": True, "approved_by": chair}, by=chair,
-                        at=self.wd(13, 17, 45))
+            self.person_edit(self.ref, {"approved": True, "approved_by": chair}, chair, self.wd(13, 17, 45))
 
         pol, csc, hlt, gp = (p.agency(code) for code in ("POL", "CSC", "HLT", "GP"))
         assert pol and csc and hlt and gp
@@ -113,10 +134,11 @@ class Scenario:
             Event(at(self.sin_day, 10, 30), "team", "SIN submitted to the Panel (SIN-2026-0427)", sin),
             Event(at(self.sin_day, 11, 40), "DAS", "mail server: the request to the domestic abuse service bounces",
                   lambda app: deliver(sim.bounce(request("DAS"), postmaster=f"postmaster@{mailbox.rpartition('@')[2]}",
-                                                 mailbox=mailbox, at=at(self.sin_day, 11, 40)), "ndr-das")),
+                                                 mailbox=mailbox, at=at(self.sin_day, 11, 40)), "ndr-das"),
+                  after="request:{ref}:DAS"),
             Event(at(self.sin_day, 11, 50), "GP", "GP lead's out-of-office reply", lambda app: deliver(
                 sim.out_of_office(request("GP"), sender=gp.lead_address, mailbox=mailbox,
-                                  at=at(self.sin_day, 11, 50)), "ooo-gp")),
+                                  at=at(self.sin_day, 11, 50)), "ooo-gp"), after="request:{ref}:GP"),
             returns("POL", pol.lead_address, self.wd(3, 14)),
             returns("CSC", csc.lead_address, self.wd(5, 11, 20)),
             returns("HLT", hlt.escalation_address, self.wd(6, 15, 40)),
@@ -130,27 +152,40 @@ class Scenario:
 def run_demo(settings: Settings, root: Path, *, echo: Callable[[str], None] = print) -> App:
     fresh_workspace(root)
     app = build_local_app(settings, root)
-    scenario = Scenario(app)
-    events = sorted(scenario.events(), key=lambda e: e.when)
-    end = scenario.wd(14, 12)
-    timeline = Timeline(app, scenario.sin_day, echo)
-    echo(f"cspr-bot demo: {scenario.p.name}; workspace {root}")
-    echo(f"simulated clock: LA aware {LA_AWARE:%a %d %b %Y}; jobs every {DEMO_CADENCE.tick} (mail every "
-         f"{DEMO_CADENCE.ingest}), as in bot/schedule.py")
-    triggers = {job.id: job.trigger(DEMO_CADENCE) for job in JOBS}
-    next_fire = {job.id: events[0].when for job in JOBS}
     try:
-        while (now := min(next_fire.values())) <= end:
-            while events and events[0].when <= now:
-                event = events.pop(0)
-                event.act(app)
-                timeline.event(event.when, event.who, event.what)
-            for job in JOBS:
-                if next_fire[job.id] == now:
-                    run_job(app, job.id, now)
-                    next_fire[job.id] = triggers[job.id].get_next_fire_time(now, now)
-            timeline.bot(now)
-        timeline.summary(scenario.ref)
+        run_scenario(app, echo=echo)
     finally:
         app.close()
     return app
+
+
+def run_scenario(app: App, *, deliver: Deliver | None = None, person_edit: PersonEdit | None = None,
+                 cadence: Cadence = DEMO_CADENCE, echo: Callable[[str], None] = print) -> str:
+    """The rapid review script on any app (local workspace or Microsoft 365); returns the case reference."""
+    scenario = Scenario(app, deliver, person_edit)
+    events = sorted(scenario.events(), key=lambda e: e.when)
+    end = scenario.wd(14, 12)
+    timeline = Timeline(app, scenario.sin_day, echo)
+    where = app.workspace.root if app.workspace else "?"
+    echo(f"cspr-bot demo: {scenario.p.name}; workspace {where}")
+    echo(f"simulated clock: LA aware {LA_AWARE:%a %d %b %Y}; jobs every {cadence.tick} (mail every "
+         f"{cadence.ingest}), as in bot/schedule.py")
+    triggers = {job.id: job.trigger(cadence) for job in JOBS}
+    next_fire = {job.id: events[0].when for job in JOBS}
+    while (now := min(next_fire.values())) <= end:
+        while events and events[0].when <= now:
+            event = events.pop(0)
+            needs = event.after.format(ref=scenario.ref)
+            if needs and not any(i.key == needs for i in app.ledger.outbox(OutboxStatus.SENT)):
+                events.append(replace(event, when=now + cadence.ingest))  # not sent yet: reply later
+                events.sort(key=lambda e: e.when)
+                continue
+            event.act(app)
+            timeline.event(event.when, event.who, event.what)
+        for job in JOBS:
+            if next_fire[job.id] == now:
+                run_job(app, job.id, now)
+                next_fire[job.id] = triggers[job.id].get_next_fire_time(now, now)
+        timeline.bot(now)
+    timeline.summary(scenario.ref)
+    return scenario.ref

@@ -94,10 +94,11 @@ class Timeline:
         if held:
             self.echo(f"  and {len(held)} held for approval: cspr-bot outbox list --status held")
         mailbox = app.mailbox
-        assert app.workspace is not None and isinstance(mailbox, MaildirMailbox)
-        self.echo("\nSent mail, in the order it went (one .eml per message):")
+        local = isinstance(mailbox, MaildirMailbox) and app.workspace is not None
+        self.echo("\nSent mail, in the order it went" + (" (one .eml per message):" if local else ":"))
         for item in sent:
-            self.echo(f"  {mailbox.sent_path(item.key)}  {' '.join(item.message.subject.split())}")
+            where = f"{mailbox.sent_path(item.key)}  " if isinstance(mailbox, MaildirMailbox) else ""
+            self.echo(f"  {where}{' '.join(item.message.subject.split())}")
         self.echo("\nDocuments (case library):")
         for doc in app.library.list(ref):
-            self.echo(f"  {app.workspace.library / ref / doc.path}")
+            self.echo(f"  {app.workspace.library / ref / doc.path}" if local and app.workspace else f"  {doc.path}")
