@@ -36,10 +36,13 @@ def _graph(ctx: click.Context) -> Any:
 @click.pass_context
 def provision(ctx: click.Context) -> None:
     """Create or update the SharePoint lists (typed, indexed columns); a second run changes nothing."""
+    from bot.adapters.graph.mailbox import GraphMailbox
     from bot.adapters.graph.provision import Provisioner
 
     settings, _, graph, loop = _graph(ctx)
     changes = Provisioner(graph, loop, site=settings.graph.site).run()
+    mailbox = GraphMailbox(graph, loop, address=settings.bot.mailbox_address)
+    changes += [f"created mail folder {name}" for name in mailbox.ensure_folders()]
     for line in changes:
         click.echo(line)
     click.echo(f"{len(changes)} change(s)" if changes else "everything was already in place; nothing changed")

@@ -209,11 +209,12 @@ class GraphMailbox:
     async def _folder(self, name: str) -> str:
         """The id of `cspr-bot/<name>`, creating the folders the first time."""
         if name not in self._folders:
-            root = await self._child(None, ROOT_FOLDER)
-            self._folders[name] = await self._child(root, name)
+            root, _ = await self._child(None, ROOT_FOLDER)
+            self._folders[name], _ = await self._child(root, name)
         return self._folders[name]
 
-    async def _child(self, parent: str | None, name: str) -> str:
+    async def _child(self, parent: str | None, name: str) -> tuple[str, bool]:
+        """A folder's id, creating it if missing (and whether it was created)."""
         from kiota_abstractions.base_request_configuration import RequestConfiguration
         from msgraph.generated.models.mail_folder import MailFolder as GraphFolder
         from msgraph.generated.users.item.mail_folders.mail_folders_request_builder import MailFoldersRequestBuilder
@@ -224,13 +225,21 @@ class GraphMailbox:
             filter=f"displayName eq '{name}'")
         found = await builder.get(request_configuration=RequestConfiguration(query_parameters=query))
         if found and found.value:
-            return str(found.value[0].id)
+            return str(found.value[0].id), False
         created = await builder.post(GraphFolder(display_name=name))
-        return str(created.id)
+        return str(created.id), True
 
-    def folder_ids(self) -> dict[str, str]:
-        """The bot's folders (created if missing), for `cspr-bot doctor`."""
-        return {f.value: self.loop.run(self._folder(f.value)) for f in MailFolder}
+    def ensure_folders(self) -> list[str]:
+        """Create the bot's folders where missing (for `cspr-bot provision`); what was created."""
+        async def ensure() -> list[str]:
+            root, made = await self._child(None, ROOT_FOLDER)
+            created = [ROOT_FOLDER] if made else []
+            for folder in MailFolder:
+                self._folders[folder.value], made = await self._child(root, folder.value)
+                created += [f"{ROOT_FOLDER}/{folder.value}"] if made else []
+            return created
+
+        return self.loop.run(ensure())
 
 
 def _error_code(exc: BaseException) -> str:
