@@ -13,7 +13,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from bot.ports import (
     OutboxStatus,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
@@ -39,7 +39,8 @@ CREATE TABLE IF NOT EXISTS outbox (
     status     TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('held', 'pending', 'sent', 'failed')),
     sent_at    TEXT,
     message_id TEXT NOT NULL DEFAULT '',
-    error      TEXT NOT NULL DEFAULT ''
+    error      TEXT NOT NULL DEFAULT '',
+    due_by     TEXT
 );
 CREATE INDEX IF NOT EXISTS outbox_status ON outbox (status, seq);
 CREATE TABLE IF NOT EXISTS inbound (
@@ -149,6 +150,9 @@ class SqliteLedger:
         self._tx = Transactions(self._conn)
         # executescript commits on its own; every statement is IF NOT EXISTS, so a re-run is a no-op
         self._conn.executescript(_SCHEMA)
+        columns = {row[1] for row in self._conn.execute("PRAGMA table_info(outbox)")}
+        if "due_by" not in columns:  # a ledger made before outbox rows carried their deadline
+            self._conn.execute("ALTER TABLE outbox ADD COLUMN due_by TEXT")
         self._conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     def close(self) -> None:
@@ -162,18 +166,19 @@ class SqliteLedger:
 
     # outbox
     def enqueue(self, key: str, message: OutboundMessage, *, case_ref: str, purpose: str,
-                at: datetime, held: bool = False) -> OutboxItem:
+                at: datetime, held: bool = False, due_by: date | None = None) -> OutboxItem:
         status = OutboxStatus.HELD if held else OutboxStatus.PENDING
         with self.atomic():
             try:
                 self._conn.execute(
-                    "INSERT INTO outbox (key, case_ref, purpose, message, created_at, status)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    (key, case_ref, purpose, message_to_json(message), at.isoformat(), status.value),
+                    "INSERT INTO outbox (key, case_ref, purpose, message, created_at, status, due_by)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (key, case_ref, purpose, message_to_json(message), at.isoformat(), status.value,
+                     due_by.isoformat() if due_by else None),
                 )
             except sqlite3.IntegrityError as exc:
                 raise DuplicateKey(key) from exc
-        return OutboxItem(key, case_ref, purpose, message, at, status=status)
+        return OutboxItem(key, case_ref, purpose, message, at, status=status, due_by=due_by)
 
     def release(self, key: str, *, at: datetime) -> None:
         self._set_status(key, "UPDATE outbox SET status='pending' WHERE key=? AND status='held'", (key,))
@@ -210,7 +215,7 @@ class SqliteLedger:
             key=r["key"], case_ref=r["case_ref"], purpose=r["purpose"],
             message=message_from_json(r["message"]), created_at=datetime.fromisoformat(r["created_at"]),
             status=OutboxStatus(r["status"]), sent_at=_dt(r["sent_at"]), message_id=r["message_id"],
-            error=r["error"],
+            error=r["error"], due_by=date.fromisoformat(r["due_by"]) if r["due_by"] else None,
         )
 
     # inbound

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
@@ -227,6 +227,7 @@ class OutboxItem:
     sent_at: datetime | None = None
     message_id: str = ""
     error: str = ""
+    due_by: date | None = None  # the deadline this message serves: after an outage the earliest goes first
 
 
 class DuplicateKey(ValueError):
@@ -255,7 +256,7 @@ class Ledger(Protocol):
         ...
 
     def enqueue(self, key: str, message: OutboundMessage, *, case_ref: str, purpose: str,
-                at: datetime, held: bool = False) -> OutboxItem:
+                at: datetime, held: bool = False, due_by: date | None = None) -> OutboxItem:
         """Add a message to send (or, `held`, to send once released); raises DuplicateKey if the key
         was ever used."""
         ...

@@ -85,7 +85,7 @@ def _chase(now: datetime, step: ChaseStep, records: list[RequestRecord], p: Part
         copied=agency.escalation_address in cc,
     )
     if not queue(deps.ledger, key, message, now=now, case_ref="" if digest else reqs[0].case_ref,
-                 purpose=f"chase_{step.value}", agency=agency.code):
+                 purpose=f"chase_{step.value}", agency=agency.code, due_by=min(r.due or today for r in reqs)):
         return False
     for record in records:
         deps.ledger.audit(AuditEvent(now, "chased", case_ref=record.request.case_ref, agency=agency.code,

@@ -4,7 +4,7 @@ dependencies most handlers need, bundled so handler signatures stay short and ex
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from bot.documents.render import DocumentTemplates
@@ -46,14 +46,14 @@ def alert(now: datetime, p: Partnership, deps: Deps, *, key: str, case_ref: str,
 
 
 def queue(ledger: Ledger, key: str, message: OutboundMessage, *, now: datetime, case_ref: str, purpose: str,
-          agency: str = "", held: bool = False) -> bool:
+          agency: str = "", held: bool = False, due_by: date | None = None) -> bool:
     """Put a message in the outbox under `key` and audit it, in one transaction. False if the key was
     used before: the decision was already made and acted on, so nothing new is sent."""
     if ledger.queued(key):
         return False
     try:
         with ledger.atomic():
-            ledger.enqueue(key, message, case_ref=case_ref, purpose=purpose, at=now, held=held)
+            ledger.enqueue(key, message, case_ref=case_ref, purpose=purpose, at=now, held=held, due_by=due_by)
             ledger.audit(AuditEvent(now, "held" if held else "queued", case_ref=case_ref, agency=agency, detail=purpose,
                                     outbox_key=key))
     except DuplicateKey:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 
 from bot.ports import AuditEvent, Ledger, Mailbox, OutboundMessage, OutboxStatus
 
@@ -42,7 +42,10 @@ def redirected(message: OutboundMessage, to: str) -> OutboundMessage:
 def send_outbox(now: datetime, *, ledger: Ledger, mailbox: Mailbox, allow: AllowList,
                 redirect_to: str | None = None) -> SendReport:
     report = SendReport()
-    for item in ledger.outbox(OutboxStatus.PENDING):
+    # earliest deadline first, so after an outage the Panel submission does not wait behind digests;
+    # one message at a time keeps well inside the mailbox's 4 concurrent requests
+    pending = sorted(ledger.outbox(OutboxStatus.PENDING), key=lambda i: (i.due_by or date.max, i.created_at))
+    for item in pending:
         refused = allow.refused(item.message)
         if refused:
             with ledger.atomic():

@@ -84,7 +84,8 @@ def _send_requests(now: datetime, record: CaseRecord, p: Partnership, deps: Deps
             token=token, case=case, agency=agency, partnership=p, due=due, mailbox=deps.addresses.mailbox,
             attachments=[Attachment(f"Information request - {case.ref} - {code}.docx", DOCX_TYPE, form.data)],
         )
-        queue(deps.ledger, key, message, now=now, case_ref=case.ref, purpose="information_request", agency=code)
+        queue(deps.ledger, key, message, now=now, case_ref=case.ref, purpose="information_request", agency=code,
+              due_by=due)
         add_request(deps.register, AgencyRequest(case.ref, code, token.value, RequestStatus.SENT, today, due),
                     by=BOT_ACTOR, at=now)
         sent += 1

@@ -92,7 +92,8 @@ def _approved(now: datetime, record: CaseRecord, p: Partnership, deps: Deps, rep
         classification=p.classification, case=case, partnership=p,
         local_authority=", ".join(p.local_authorities),
         attachments=[_report_attachment(now, deps, p, case.ref, document)])
-    queue(deps.ledger, key, message, now=now, case_ref=case.ref, purpose="panel_submission")
+    due = next((d.due for d in case_deadlines(case, p) if d.name == "rapid_review_due"), None)
+    queue(deps.ledger, key, message, now=now, case_ref=case.ref, purpose="panel_submission", due_by=due)
     _record_submission(now, now, record, deps)
     deps.ledger.audit(AuditEvent(now, "submitted_to_panel", case_ref=case.ref, outbox_key=key))
     report.submitted.append(case.ref)
@@ -148,7 +149,8 @@ def _not_sent(now: datetime, record: CaseRecord, p: Partnership, due: date, deps
             classification=p.classification, case=case, partnership=p, due=due, revised=case.revised_due,
             local_authority=", ".join(p.local_authorities),
             attachments=[Attachment(f"Delay notice - {case.ref}.docx", DOCX_TYPE, notice.data)])
-        return int(queue(deps.ledger, key, message, now=now, case_ref=case.ref, purpose="delay_notice"))
+        return int(queue(deps.ledger, key, message, now=now, case_ref=case.ref, purpose="delay_notice",
+                         due_by=today))
     return alert(now, p, deps, key=f"no-delay-reason:{case.ref}:{today}", case_ref=case.ref,
                   template="delay_reason_missing", to=[lead.address for lead in p.leads], due=due, case=case)
 

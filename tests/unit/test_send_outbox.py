@@ -167,3 +167,20 @@ class TestSendOutbox:
         assert sent == 3
         assert len(app.mailbox.sent_messages()) == sent and app.mailbox.send_calls == calls
         assert report["send_outbox"].sent == 0
+
+
+class TestDrainOrder:
+    def test_after_an_outage_the_earliest_deadline_goes_first(self, app, settings):
+        from datetime import date
+
+        from bot.handlers.send_outbox import AllowList, send_outbox
+        from bot.ports import OutboundMessage
+        from tests.conftest import london
+
+        now = london(date(2027, 1, 18), 9)
+        panel = settings.panel.address
+        for key, due in (("digest", None), ("chase", date(2027, 1, 20)), ("panel", date(2027, 1, 19))):
+            app.ledger.enqueue(key, OutboundMessage(to=(panel,), subject=key, text="x"), case_ref="RR-2026-014",
+                               purpose=key, at=now, due_by=due)
+        send_outbox(now, ledger=app.ledger, mailbox=app.mailbox, allow=AllowList(settings.addresses()))
+        assert [m.subject for m in app.mailbox.sent_messages()] == ["panel", "chase", "digest"]

@@ -13,7 +13,7 @@ import asyncio
 import ipaddress
 import threading
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from concurrent.futures import Future
 from typing import Any, TypeVar
 from urllib.parse import urlparse
@@ -77,9 +77,32 @@ class LoopThread:
         future: Future[T] = asyncio.run_coroutine_threadsafe(coro, self.loop)
         return future.result(timeout)
 
+    def read(self, make: Callable[[], Coroutine[Any, Any, T]], timeout: float = 300) -> T:
+        """Run a read, retrying connection failures (reset, refused, timed out) with capped full-jitter
+        backoff. 429/503/504 are the SDK's to retry (it honours Retry-After); a read still failing after
+        that waits for the next tick. Sends and creates never come through here."""
+        return self.run(_retrying(make), timeout)
+
     def close(self) -> None:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(timeout=5)
+
+
+def is_transient(exc: BaseException) -> bool:
+    import httpx
+
+    return isinstance(exc, httpx.TransportError)
+
+
+async def _retrying(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_random_exponential
+
+    async for attempt in AsyncRetrying(retry=retry_if_exception(is_transient), reraise=True,
+                                       wait=wait_random_exponential(multiplier=0.5, max=8),
+                                       stop=stop_after_attempt(4)):
+        with attempt:
+            return await make()
+    raise AssertionError("unreachable: tenacity re-raises the last error")
 
 
 def make_client(credential: Any, *, base_url: str, allowed_hosts: list[str]) -> Any:

@@ -55,11 +55,11 @@ class SharePointLibrary:
                     raise FileNotFoundError(f"{case_ref}/{path}") from None
                 raise
 
-        return self.loop.run(get())
+        return self.loop.read(get)
 
     def list(self, case_ref: str, folder: str = "") -> list[Document]:
         parts = safe_parts(case_ref, folder) if folder else (safe_case_ref(case_ref),)
-        return sorted(self.loop.run(self._walk(case_ref, parts)), key=lambda d: d.path)
+        return sorted(self.loop.read(lambda: self._walk(case_ref, parts)), key=lambda d: d.path)
 
     async def _walk(self, case_ref: str, parts: tuple[str, ...]) -> builtins.list[Document]:
         try:

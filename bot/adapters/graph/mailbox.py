@@ -40,7 +40,7 @@ class GraphMailbox:
 
     # ---- inbound
     def changes(self, cursor: str | None) -> MailChanges:
-        return self.loop.run(self._changes(cursor))
+        return self.loop.read(lambda: self._changes(cursor))
 
     async def _changes(self, cursor: str | None) -> MailChanges:
         from kiota_abstractions.base_request_configuration import RequestConfiguration
@@ -99,7 +99,7 @@ class GraphMailbox:
                 return base64.b64decode(data)
             return bytes(data or b"")
 
-        return self.loop.run(fetch())
+        return self.loop.read(fetch)
 
     # ---- outbound
     def send(self, message: OutboundMessage, *, key: str, at: datetime | None = None) -> SentMessage:
@@ -168,7 +168,7 @@ class GraphMailbox:
             m = await self._find(key, "sentitems")
             return _receipt(key, m) if m is not None else None
 
-        return self.loop.run(find())
+        return self.loop.read(find)
 
     # ---- filing
     def move(self, message_id: str, folder: MailFolder, *, reason: str = "") -> None:

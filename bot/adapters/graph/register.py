@@ -70,7 +70,7 @@ class SharePointCaseRegister:
 
     # ---- reading
     def items(self, list_name: str) -> list[Item]:
-        return self.loop.run(self._items(list_name, None))
+        return self.loop.read(lambda: self._items(list_name, None))
 
     async def _items(self, list_name: str, filter_: str | None) -> list[Item]:
         from kiota_abstractions.base_request_configuration import RequestConfiguration
@@ -89,7 +89,7 @@ class SharePointCaseRegister:
         return sorted(found, key=lambda i: int(i.id) if i.id.isdigit() else 0)
 
     def get(self, list_name: str, item_id: str) -> Item:
-        return self.loop.run(self._get(list_name, item_id))
+        return self.loop.read(lambda: self._get(list_name, item_id))
 
     async def _get(self, list_name: str, item_id: str) -> Item:
         from kiota_abstractions.base_request_configuration import RequestConfiguration
@@ -110,7 +110,7 @@ class SharePointCaseRegister:
     def find(self, list_name: str, **equals: FieldValue) -> list[Item]:
         text = {k: v for k, v in equals.items() if isinstance(v, str)}
         filter_ = " and ".join(f"fields/{k} eq '{v.replace(chr(39), chr(39) * 2)}'" for k, v in text.items()) or None
-        found = self.loop.run(self._items(list_name, filter_))
+        found = self.loop.read(lambda: self._items(list_name, filter_))
         return [i for i in found if all(i.fields.get(k) == v for k, v in equals.items())]
 
     # ---- writing
@@ -151,7 +151,7 @@ class SharePointCaseRegister:
 
     # ---- change tracking
     def changed_since(self, list_name: str, cursor: str | None) -> ItemChanges:
-        return self.loop.run(self._delta(list_name, cursor))
+        return self.loop.read(lambda: self._delta(list_name, cursor))
 
     async def _delta(self, list_name: str, cursor: str | None) -> ItemChanges:
         builder = (await self._list(list_name)).items.delta
