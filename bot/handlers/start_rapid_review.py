@@ -53,13 +53,17 @@ def start_rapid_review(now: datetime, *, deps: Deps) -> StartReport:
         report.requests += _send_requests(now, record, p, deps)
         if case.stage is not Stage.RAPID_REVIEW_IN_PROGRESS and case.stage is not Stage.REPORT_DRAFTED:
             _announce(now, record, p, deps)
+            marker = f"rapid-review-started:{case.ref}"
+            if deps.ledger.cursor(marker) is None:  # recorded once, before the write that might lose its answer
+                with deps.ledger.atomic():
+                    deps.ledger.audit(AuditEvent(now, "rapid_review_started", case_ref=case.ref))
+                    deps.ledger.set_cursor(marker, now.isoformat())
+                report.started.append(case.ref)
             try:
                 save_case(deps.register, record, by=BOT_ACTOR, at=now, stage=Stage.RAPID_REVIEW_IN_PROGRESS,
                           rapid_review_started=True, agencies=involved_agencies(record, p))
             except StaleItem:
                 continue  # a person edited the case meanwhile; the next tick sees their edit and carries on
-            deps.ledger.audit(AuditEvent(now, "rapid_review_started", case_ref=case.ref))
-            report.started.append(case.ref)
     return report
 
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.adapters.graph.client import LoopThread, status_of
+from bot.adapters.graph.client import LoopThread, no_retry, status_of
 from bot.ports import FieldValue, Item, ItemChanges, ItemNotFound, StaleItem
 
 # our list names -> the SharePoint lists `cspr-bot provision` creates
@@ -120,8 +120,10 @@ class SharePointCaseRegister:
             from msgraph.generated.models.field_value_set import FieldValueSet
             from msgraph.generated.models.list_item import ListItem
 
+            # a create is not retried: a retry after a lost answer would make a second item; the caller
+            # finds the first one on its next pass
             raw = await (await self._list(list_name)).items.post(
-                ListItem(fields=FieldValueSet(additional_data=dict(fields))))
+                ListItem(fields=FieldValueSet(additional_data=dict(fields))), request_configuration=no_retry())
             return await self._get(list_name, str(raw.id))
 
         return self.loop.run(create())
@@ -136,15 +138,19 @@ class SharePointCaseRegister:
             if all(current.fields.get(k) == v for k, v in fields.items()):
                 return current  # nothing to change: no new version
             config: Any = RequestConfiguration()
-            if if_match is not None:
+            if if_match is not None:  # a conditional write is not retried blindly: the retry would meet
+                config = no_retry()   # its own first attempt's new etag and look like someone else's edit
                 config.headers.add("If-Match", if_match)
             try:
                 await (await self._list(list_name)).items.by_list_item_id(item_id).fields.patch(
                     FieldValueSet(additional_data=dict(fields)), request_configuration=config)
             except Exception as exc:
-                if status_of(exc) == 412:
-                    raise StaleItem(f"{list_name}/{item_id} changed since it was read") from None
-                raise
+                if status_of(exc) != 412:
+                    raise
+                now = await self._get(list_name, item_id)  # re-read once: did our own earlier attempt land?
+                if all(now.fields.get(k) == v for k, v in fields.items()):
+                    return now
+                raise StaleItem(f"{list_name}/{item_id} changed since it was read") from None
             return await self._get(list_name, item_id)
 
         return self.loop.run(patch())
