@@ -130,6 +130,69 @@ def documents() -> None:
           f"({len(filled)} differently filled forms)")
 
 
+def graph() -> None:
+    """Microsoft Graph request counts through the real SDK against the emulator, and the SDK's cold
+    first-parse cost (paid at start by warm_up) against a bare interpreter start."""
+    from datetime import date
+
+    from bot.adapters.graph.client import LoopThread, StaticTokenCredential, make_client
+    from bot.adapters.graph.provision import Provisioner
+    from bot.bootstrap import build_graph_app, run_job, tick
+    from bot.cases import add_case
+    from bot.demo.agencies import return_email
+    from bot.demo.scenario import at
+    from bot.domain.model import Case
+    from bot.settings import GraphSettings, load_settings
+    from tests.graph_emulator import GraphEmulator
+
+    bare = timed(lambda: subprocess.run([sys.executable, "-c", "pass"], check=True), repeat=3)
+    cold = timed(lambda: subprocess.run([sys.executable, "-c", "from bot.adapters.graph.client import warm_up; "
+                                         "warm_up()"], check=True, cwd=ROOT), repeat=3)
+    print(f"graph      python -c pass             {bare * 1000:7.1f} ms   1.00x (baseline)")
+    print(f"           SDK warm-up at start       {cold * 1000:7.1f} ms   {cold / bare:5.2f}x (paid once, at start)")
+    settings = load_settings(ROOT / "config" / "cspr-bot.toml")
+    site_ref = "northshire.sharepoint.example:/sites/cspr"
+    with GraphEmulator() as g, tempfile.TemporaryDirectory() as tmp:
+        g.add_mailbox(settings.bot.mailbox_address)
+        g.add_site("northshire.sharepoint.example", "sites/cspr")
+        loop = LoopThread()
+        Provisioner(make_client(StaticTokenCredential(g.token, g.base_url), base_url=g.base_url,
+                                allowed_hosts=["127.0.0.1"]), loop, site=site_ref).run()
+        loop.close()
+        graph_settings = GraphSettings(auth="static_token", base_url=g.base_url, site=site_ref)
+        s = settings.model_copy(update={"bot": settings.bot.model_copy(update={"backend": "graph"}),
+                                        "graph": graph_settings})
+        app = build_graph_app(s, Path(tmp), credential=StaticTokenCredential(g.token, g.base_url))
+        p = app.partnership()
+        add_case(app.register, p, Case(ref="RR-2026-014", partnership=p.id, child="Child A",
+                                       la_aware=date(2026, 12, 22), sin_submitted=date(2026, 12, 24),
+                                       agencies=("POL", "CSC", "HLT", "GP", "EDU")),
+                 by=p.team_address, at=at(date(2026, 12, 24), 9))
+        for job in ("sync_cases", "ingest_mail", "start_rapid_review", "collate_returns"):
+            run_job(app, job, at(date(2026, 12, 24), 20))
+        before = len(g.requests)
+        run_job(app, "send_outbox", at(date(2026, 12, 24), 20))
+        sent = sum(1 for i in app.ledger.outbox() if i.status.value == "sent")
+        per_send = (len(g.requests) - before) / max(sent, 1)
+        tick(app, at(date(2026, 12, 24), 21))  # settle
+        before = len(g.requests)
+        tick(app, at(date(2026, 12, 24), 22))  # after hours, nothing to do
+        idle = len(g.requests) - before
+        request = next(i.message for i in app.ledger.outbox() if i.key == "request:RR-2026-014:POL")
+        g.deliver(settings.bot.mailbox_address, return_email(request, sender=p.agencies[0].lead_address,
+                                                             mailbox=settings.bot.mailbox_address,
+                                                             at=at(date(2026, 12, 29), 10), agency="POL"))
+        before = len(g.requests)
+        for job in ("ingest_mail", "collate_returns", "send_outbox"):
+            run_job(app, job, at(date(2026, 12, 29), 10, 30))
+        per_return = len(g.requests) - before
+        app.close()
+    print(f"           requests per idle tick     {idle:7d}      (one case, {sent} messages already sent)")
+    print(f"           requests per sent email    {per_send:7.1f}      (lookup by key, draft, send, state)")
+    print(f"           requests per agency return {per_return:7d}      (delta, attachments, save, register, "
+          "draft report, ack)")
+
+
 def pickup() -> None:
     text = (ROOT / "config" / "cspr-bot.toml").read_text().replace("ingest_seconds = 60", "ingest_seconds = 1")
     with tempfile.TemporaryDirectory() as tmp:
@@ -161,4 +224,5 @@ if __name__ == "__main__":
     demo()
     ingest()
     documents()
+    graph()
     pickup()

@@ -198,7 +198,7 @@ def build_graph_app(settings: Settings, workspace: Path | None = None, *, creden
     """The ports on Microsoft 365. The bot's own ledger stays a local SQLite file in the workspace."""
     from urllib.parse import urlparse
 
-    from bot.adapters.graph.client import GraphConfigError, LoopThread, check_base_url, make_client
+    from bot.adapters.graph.client import GraphConfigError, LoopThread, check_base_url, make_client, warm_up
     from bot.adapters.graph.library import SharePointLibrary
     from bot.adapters.graph.mailbox import GraphMailbox
     from bot.adapters.graph.register import SharePointCaseRegister
@@ -215,6 +215,7 @@ def build_graph_app(settings: Settings, workspace: Path | None = None, *, creden
         raise ConfigError(str(exc)) from None
     ws = Workspace(Path(workspace or settings.workspace.path))
     ws.root.mkdir(parents=True, exist_ok=True)
+    log.info("Graph SDK warmed up in %.2f s", warm_up())
     loop, uploads, ledger = LoopThread(), Uploader(), SqliteLedger(ws.ledger)
     return App(
         settings=settings, partnerships=_partnerships(settings),
