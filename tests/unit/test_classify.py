@@ -88,7 +88,7 @@ class TestBounces:
 
 
     @pytest.mark.parametrize(("sender", "subject"), [
-        ("mailer-daemon@googlemail.com", "Delivery Status Notification (Delay)"),
+        ("mailer-daemon@mail.example", "Delivery Status Notification (Delay)"),
         ("MAILER-DAEMON@mail.northshire-police.example", "Delayed Mail (still being retried)"),
         ("postmaster@northshire-scp.example", "Delivery delayed:Rapid review information request"),
     ])
