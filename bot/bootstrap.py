@@ -98,7 +98,9 @@ class App:
             self._deps = Deps(
                 register=self.register, ledger=self.ledger, library=self.library, composer=composer_for(s),
                 partnerships=self.partnerships, hours=self.hours,
-                addresses=Addresses(panel=s.panel.address, nccu=s.panel.nccu_address, mailbox=s.bot.mailbox_address),
+                addresses=Addresses(panel=s.panel.address, nccu=s.panel.nccu_address, mailbox=s.bot.mailbox_address,
+                                    authserv_id=s.bot.authserv_id,
+                                    trust_unauthenticated=s.bot.trust_unauthenticated_mail),
                 documents=documents_for(s),
             )
         return self._deps

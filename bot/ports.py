@@ -206,6 +206,10 @@ class Library(Protocol):
         """A PDF rendering of a Word document, or None where this library cannot convert."""
         ...
 
+    def delete(self, case_ref: str, path: str) -> None:
+        """Remove a document (retention); deleting one that is not there does nothing."""
+        ...
+
 
 # --- the bot's own state ---------------------------------------------------------------------
 

@@ -91,6 +91,12 @@ class PartnershipSettings(_Strict):
     email_templates: Path | None = None  # a folder of this partnership's own email templates
     document_templates: Path | None = None  # a folder of this partnership's own Word templates
     panel_format: Literal["docx", "pdf"] = "docx"  # the rapid review report as sent to the Panel
+    # Years after a case closes before `cspr-bot retention` offers its documents for deletion. No national
+    # period applies (the partnership's own retention schedule / Appropriate Policy Document sets it, DPA 2018
+    # Sch. 1 para 39), so this is configurable per partnership; the default is deliberately long because
+    # deletion cannot be undone and review material may be needed in later criminal, family or coroner
+    # proceedings (process.md, "Parallel proceedings and disclosure"). Set it to your schedule's figure.
+    retention_years: int = Field(default=25, ge=1, le=100)
     leads: list[LeadSettings] = Field(min_length=1)
     agencies: list[AgencySettings] = Field(min_length=1)
 
@@ -118,7 +124,7 @@ class PartnershipSettings(_Strict):
             agencies=tuple(a.to_domain() for a in self.agencies),
             leads=tuple(Lead(x.role, x.name, x.address, x.can_approve) for x in self.leads),
             policy=policy, case_prefix=self.case_prefix, domestic_abuse_service=self.domestic_abuse_service,
-            panel_format=self.panel_format,
+            panel_format=self.panel_format, retention_years=self.retention_years,
         )
 
 
@@ -136,6 +142,11 @@ class BotSettings(_Strict):
     office_closes: time = time(17, 30)
     templates_dir: Path | None = None
     redirect_all_to: Address | None = None
+    # sender authentication: the id our receiving service puts first in Authentication-Results ("" = the
+    # topmost header, as Exchange Online stamps it), and whether mail without those results is trusted
+    # (for the local demo workspace only; never on Microsoft 365)
+    authserv_id: str = ""
+    trust_unauthenticated_mail: bool = False
 
     @field_validator("timezone")
     @classmethod

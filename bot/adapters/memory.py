@@ -162,6 +162,9 @@ class MemoryLibrary:
         except KeyError:
             raise FileNotFoundError(f"{case_ref}/{path}") from None
 
+    def delete(self, case_ref: str, path: str) -> None:
+        self.files.pop(safe_parts(case_ref, path), None)
+
     def pdf(self, case_ref: str, path: str) -> bytes | None:
         self.read(case_ref, path)
         return None  # the fake cannot convert, like a local workspace without LibreOffice

@@ -83,6 +83,7 @@ class Partnership:
     case_prefix: str = "RR"
     domestic_abuse_service: str | None = None
     panel_format: str = "docx"
+    retention_years: int = 25  # after closure; the partnership's retention schedule (settings.py)
 
     def agency(self, code: str) -> Agency | None:
         return next((a for a in self.agencies if a.code == code), None)

@@ -23,6 +23,8 @@ class Addresses:
     panel: str
     nccu: str
     mailbox: str
+    authserv_id: str = ""
+    trust_unauthenticated: bool = False
 
 
 @dataclass(frozen=True)

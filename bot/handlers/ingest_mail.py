@@ -21,6 +21,7 @@ from bot.domain.correlation import CASE_REF, Token, message_id_for
 from bot.domain.model import Partnership, RequestStatus, Stage
 from bot.handlers.common import BOT_ACTOR, Deps, alert, queue
 from bot.handlers.start_rapid_review import request_key
+from bot.mail.authentication import sender_problem
 from bot.mail.classify import Classification, Kind, classify, return_kind
 from bot.ports import AuditEvent, InboundMessage, Mailbox, MailFolder, StaleItem
 
@@ -99,6 +100,9 @@ def _handle(now: datetime, m: InboundMessage, requests: dict[str, RequestRecord]
     record = _current(deps, requests.get(c.token.value) if c.token else None)
     p = deps.partnerships.get(_partnership_of(record, deps)) or next(iter(deps.partnerships.values()))
     if c.kind is Kind.PANEL_REPLY:
+        problem = _sender_problem(m, deps)
+        if problem:
+            return _untrusted(now, m, p, deps, problem, case_ref=c.token.case_ref if c.token else "")
         return _panel_reply(now, m, c, p, deps, mailbox)
     if c.kind is Kind.DELAYED:  # nothing to do: a real failure comes later as a bounce, a success as a reply
         return Outcome("delivery_delayed", MailFolder.PROCESSED)
@@ -119,6 +123,9 @@ def _handle(now: datetime, m: InboundMessage, requests: dict[str, RequestRecord]
     if agency is None or m.sender.lower().rpartition("@")[2] not in agency.allowed_domains:
         return _attention(now, m, p, deps, "sender is not at one of the agency's mail domains",
                           case_ref=record.request.case_ref)
+    problem = _sender_problem(m, deps) if c.kind in (Kind.AGENCY_RETURN, Kind.NIL_RETURN) else None
+    if problem:
+        return _untrusted(now, m, p, deps, problem, case_ref=record.request.case_ref)
     if c.kind is Kind.AGENCY_RETURN:
         return _agency_return(now, m, record, p, deps, mailbox)
     if c.kind is Kind.NIL_RETURN and record.request.status is RequestStatus.RETURNED:
@@ -164,6 +171,22 @@ def _agency_return(now: datetime, m: InboundMessage, record: RequestRecord, p: P
         _note(now, record, deps, status=RequestStatus.RETURNED, note="", returned=today)
     _acknowledge(now, m, record, p, deps, nil=False)
     return Outcome("agency_return", MailFolder.PROCESSED)
+
+
+def _sender_problem(m: InboundMessage, deps: Deps) -> str | None:
+    return sender_problem(m, authserv_id=deps.addresses.authserv_id,
+                          trust_unauthenticated=deps.addresses.trust_unauthenticated)
+
+
+def _untrusted(now: datetime, m: InboundMessage, p: Partnership, deps: Deps, reason: str, *,
+               case_ref: str) -> Outcome:
+    """A reply that cannot be trusted as its sender's: quarantined with the reason, the team told, and
+    never an automatic reply to the claimed sender (that would confirm the address to a spoofer)."""
+    alert(now, p, deps, key=f"untrusted:{_stamp(m, 16)}", case_ref=case_ref,
+          what=f"a message was quarantined: {reason}",
+          action="check it with the agency by phone before relying on it; the request stays open")
+    deps.ledger.audit(AuditEvent(now, "quarantined", case_ref=case_ref, detail="sender_authentication"))
+    return Outcome("quarantined", MailFolder.QUARANTINE, reason)
 
 
 def _quarantine(now: datetime, m: InboundMessage, p: Partnership, deps: Deps, record: RequestRecord,

@@ -79,6 +79,18 @@ class SharePointLibrary:
                 page.odata_next_link).get()
         return found
 
+    def delete(self, case_ref: str, path: str) -> None:
+        parts = safe_parts(case_ref, path)
+
+        async def remove() -> None:
+            try:
+                await (await self._item(parts)).delete()
+            except Exception as exc:
+                if status_of(exc) != 404:  # already gone: retention asks for absence, not for a deletion
+                    raise
+
+        self.loop.run(remove())
+
     def pdf(self, case_ref: str, path: str) -> bytes | None:
         parts = safe_parts(case_ref, path)
 

@@ -52,6 +52,11 @@ class FolderLibrary:
             raise FileNotFoundError(f"{case_ref}/{path}")
         return target.read_bytes()
 
+    def delete(self, case_ref: str, path: str) -> None:
+        target = self.path_of(case_ref, path)
+        if target.is_file():
+            target.unlink()
+
     def pdf(self, case_ref: str, path: str) -> bytes | None:
         return docx_to_pdf(self.read(case_ref, path))
 
