@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.cases import RequestRecord, find_case, requests_of, save_case, update_request
-from bot.documents.safety import UnsafeDocument, check_docx
+from bot.documents.safety import UnsafeDocument
+from bot.documents.sniff import checked_kind
 from bot.domain.correlation import CASE_REF, Token, message_id_for
 from bot.domain.model import Partnership, RequestStatus, Stage
 from bot.handlers.common import BOT_ACTOR, Deps, alert, queue
@@ -155,16 +156,18 @@ def _agency_return(now: datetime, m: InboundMessage, record: RequestRecord, p: P
                    mailbox: Mailbox) -> Outcome:
     req, today = record.request, deps.hours.today(now)
     stamp = _stamp(m, 8)
-    documents = [(info, mailbox.attachment(m.id, info.id)) for info in m.attachments if return_kind(info)]
-    for info, data in documents:  # every document is checked before any is kept or opened
-        if return_kind(info) == "docx":
-            try:
-                check_docx(data)
-            except UnsafeDocument as exc:
-                return _quarantine(now, m, p, deps, record, exc)
-    for n, (info, data) in enumerate(documents):
+    documents = []
+    for info in m.attachments:  # every document is checked, by its bytes, before any is kept or opened
+        if not return_kind(info):
+            continue
+        data = mailbox.attachment(m.id, info.id)
+        try:
+            documents.append((checked_kind(data), data))
+        except UnsafeDocument as exc:
+            return _quarantine(now, m, p, deps, record, exc)
+    for n, (kind, data) in enumerate(documents):
         # a generated name: the sender's file name is never used as a path
-        name = f"returns/{req.agency}-{today:%Y%m%d}-{stamp}-{n + 1}.{return_kind(info)}"
+        name = f"returns/{req.agency}-{today:%Y%m%d}-{stamp}-{n + 1}.{kind}"
         deps.library.save(req.case_ref, name, data)
         deps.ledger.audit(AuditEvent(now, "return_saved", case_ref=req.case_ref, agency=req.agency, detail=name))
     if not req.status.is_closed:

@@ -109,3 +109,28 @@ class TestLibraryContract:
         library.save("RR-2", "secret.docx", b"other case")
         with pytest.raises(UnsafePath):
             library.list(case_ref)
+
+    def test_a_deleted_document_can_no_longer_be_read_or_listed(self, library: Library) -> None:
+        library.save("RR-1", "returns/police.docx", b"p")
+        library.save("RR-1", "report.docx", b"r")
+
+        library.delete("RR-1", "returns/police.docx")
+
+        with pytest.raises(FileNotFoundError):
+            library.read("RR-1", "returns/police.docx")
+        assert library.list("RR-1") == [Document("RR-1", "report.docx", 1)]
+
+    def test_deleting_a_missing_document_is_harmless(self, library: Library) -> None:
+        library.save("RR-1", "report.docx", b"r")
+
+        library.delete("RR-1", "returns/police.docx")
+        library.delete("RR-2", "report.docx")
+
+        assert library.read("RR-1", "report.docx") == b"r"
+
+    @pytest.mark.parametrize("path", ["../RR-2/secret.docx", "/abs", ".hidden"])
+    def test_an_unsafe_path_is_refused_by_delete(self, library: Library, path: str) -> None:
+        library.save("RR-2", "secret.docx", b"other case")
+        with pytest.raises(UnsafePath):
+            library.delete("RR-1", path)
+        assert library.read("RR-2", "secret.docx") == b"other case"

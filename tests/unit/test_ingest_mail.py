@@ -141,7 +141,8 @@ class TestAgencyReturns:
         assert all("evil" not in "/".join(k) and ".." not in k for k in review.library.files)
 
     def test_a_pdf_return_is_saved_as_a_pdf(self, review):
-        review.mailbox.deliver(reply(review, attach=("Police return.pdf", "application/pdf")))
+        review.mailbox.deliver(reply(review, attach=("Police return.pdf", "application/pdf"),
+                                     content=b"%PDF-1.4\n% a scanned return\n"))
         ingest(review)
         assert [d.path.rpartition(".")[2] for d in review.library.list(REF, "returns")] == ["pdf"]
 

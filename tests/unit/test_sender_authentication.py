@@ -92,3 +92,31 @@ class TestIngestWithAuthentication:
         ingest(strict)
         assert request(strict).status is RequestStatus.SENT
         assert "failed authentication" in list(filed(strict, MailFolder.QUARANTINE).values())[0]
+
+
+class TestAttachmentsByContent:
+    """Types are decided by the bytes: a PDF named .docx is kept as a PDF, a program named .docx is refused."""
+
+    def test_a_pdf_sent_with_a_word_name_is_kept_as_a_pdf(self, app):
+        from bot.bootstrap import App
+        from tests.unit.test_ingest_mail import DOCX_TYPE
+
+        assert isinstance(app, App)
+        started(app)
+        app.mailbox.deliver(reply(app, attach=("return.docx", DOCX_TYPE), content=b"%PDF-1.7\n1 0 obj\n"))
+        ingest(app)
+        [saved] = app.library.list("RR-2027-003", "returns")
+        assert saved.path.endswith(".pdf") and request(app).status is RequestStatus.RETURNED
+
+    @pytest.mark.parametrize(("content", "reason"), [
+        pytest.param(b"MZ\x90\x00 a windows program", "not a Word", id="a program named .docx"),
+        pytest.param(b"%PDF-1.7\n/Encrypt 5 0 R\n", "password-protected", id="a password-protected PDF"),
+    ])
+    def test_what_is_not_a_plain_document_is_quarantined_with_its_reason(self, app, content, reason):
+        from tests.unit.test_ingest_mail import DOCX_TYPE
+
+        started(app)
+        app.mailbox.deliver(reply(app, attach=("return.docx", DOCX_TYPE), content=content))
+        ingest(app)
+        assert request(app).status is RequestStatus.SENT
+        assert reason in list(filed(app, MailFolder.QUARANTINE).values())[0]
