@@ -5,7 +5,6 @@ Imports are deferred into the commands so `cspr-bot --help` stays fast and never
 
 from __future__ import annotations
 
-import logging
 import sys
 from datetime import date
 from pathlib import Path
@@ -26,17 +25,20 @@ from bot.cli_run import demo, run, status, tick
 @click.option("--workspace", type=click.Path(file_okay=False), default=None,
               help="Local workspace folder (overrides workspace.path in the settings).")
 @click.option("-v", "--verbose", is_flag=True, help="Log what each job does.")
+@click.option("--log-format", type=click.Choice(["auto", "json", "text"]), default="auto",
+              help="JSON lines (for a service) or text; auto: JSON unless on a terminal.")
 @click.version_option(package_name="cspr-bot")
 @click.pass_context
-def cli(ctx: click.Context, config: str | None, workspace: str | None, verbose: bool) -> None:
+def cli(ctx: click.Context, config: str | None, workspace: str | None, verbose: bool, log_format: str) -> None:
     """Rapid reviews and case reviews for Safeguarding Children Partnerships.
 
     Sends agency information requests, chases returns, reminds leads of statutory deadlines and
     submits to the Child Safeguarding Practice Review Panel, on a local workspace or Microsoft 365.
     """
     ctx.obj = {"config": config, "workspace": Path(workspace) if workspace else None}
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from bot.logs import configure
+
+    configure(verbose=verbose, fmt=log_format)
 
 
 @cli.command()

@@ -77,8 +77,10 @@ def register_edit(app: App) -> PersonEdit:
 
 
 class Scenario:
-    def __init__(self, app: App, deliver: Deliver | None = None, person_edit: PersonEdit | None = None) -> None:
+    def __init__(self, app: App, deliver: Deliver | None = None, person_edit: PersonEdit | None = None,
+                 case: dict[str, object] | None = None) -> None:
         self.app = app
+        self.case = {"child": "Child A", **(case or {})}
         self.deliver = deliver or maildir_delivery(app)
         self.person_edit = person_edit or register_edit(app)
         self.p = app.partnership()
@@ -110,8 +112,8 @@ class Scenario:
                 f"return-{code.lower()}"), after=f"request:{{ref}}:{code}")
 
         def add(app: App) -> None:
-            case = Case(ref="", partnership=p.id, child="Child A", incident=LA_AWARE - timedelta(days=1),
-                        la_aware=LA_AWARE, agencies=AGENCIES, domestic_abuse=True)
+            case = Case(ref="", partnership=p.id, incident=LA_AWARE - timedelta(days=1),
+                        la_aware=LA_AWARE, agencies=AGENCIES, domestic_abuse=True, **self.case)  # type: ignore[arg-type]
             self.ref = add_case(app.register, p, case, by=team, at=at(LA_AWARE, 9, 15)).case.ref
 
         def sin(app: App) -> None:
@@ -160,9 +162,11 @@ def run_demo(settings: Settings, root: Path, *, echo: Callable[[str], None] = pr
 
 
 def run_scenario(app: App, *, deliver: Deliver | None = None, person_edit: PersonEdit | None = None,
-                 cadence: Cadence = DEMO_CADENCE, echo: Callable[[str], None] = print) -> str:
-    """The rapid review script on any app (local workspace or Microsoft 365); returns the case reference."""
-    scenario = Scenario(app, deliver, person_edit)
+                 cadence: Cadence = DEMO_CADENCE, echo: Callable[[str], None] = print,
+                 case: dict[str, object] | None = None) -> str:
+    """The rapid review script on any app (local workspace or Microsoft 365); returns the case reference.
+    `case` overrides fields of the demo case (the canary test puts marker strings in them)."""
+    scenario = Scenario(app, deliver, person_edit, case)
     events = sorted(scenario.events(), key=lambda e: e.when)
     end = scenario.wd(14, 12)
     timeline = Timeline(app, scenario.sin_day, echo)
