@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from bot.cli_common import DATE, NOW, emit_json, now_utc, open_app
+from bot.domain.rules import retention_ends
 
 if TYPE_CHECKING:
     from bot.bootstrap import App
@@ -90,14 +91,6 @@ class PastRetention:
     retain_until: date
     documents: list[Document]
     register_items: list[tuple[str, str, str]]  # (list, item id, what it is)
-
-
-def retention_ends(closed_on: date, years: int) -> date:
-    """The last day of retention: the closure date `years` on (29 February falls back to the 28th)."""
-    try:
-        return closed_on.replace(year=closed_on.year + years)
-    except ValueError:
-        return closed_on.replace(year=closed_on.year + years, day=28)
 
 
 def past_retention(app: App, today: date) -> list[PastRetention]:

@@ -114,6 +114,15 @@ def learning_event_due(action_plan_signed_off: date) -> date:
     return add_months(action_plan_signed_off, 24)
 
 
+def retention_ends(closed_on: date, years: int) -> date:
+    """The last day a closed case's records are kept: the closure date `years` on (29 Feb -> 28 Feb).
+
+    *local practice*: no national retention period was found (process.md §4.3 asks for it to be
+    configurable); each partnership sets `retention_years` from its own schedule.
+    """
+    return add_months(closed_on, 12 * years)
+
+
 RULES: dict[str, Rule] = {
     "sin_notification_due": Rule(
         "sin_notification_due", "Serious incident notification to the Panel (5 working days after LA aware)",
@@ -137,4 +146,7 @@ RULES: dict[str, Rule] = {
     "learning_event_due": Rule(
         "learning_event_due", "Action plan review and learning event (2 years after sign-off)",
         Strength.LOCAL, "seed 001_561138213bff8628.txt §1.1.52"),
+    "retention_ends": Rule(
+        "retention_ends", "Records of a closed case kept until (partnership's retention_years)",
+        Strength.LOCAL, "Partnership retention schedule; process.md §4.3", actionable=False),
 }
