@@ -76,6 +76,8 @@ def _sender(msg: EmailMessage) -> str:
     """The one From address, or "" when the header is missing, malformed or names several: an
     unquoted address-like display name (`a@agency.example <x@elsewhere.example>`) must not pass as the
     agency's address, and a defective header is never trusted."""
+    if len(msg.get_all("From") or []) != 1:  # RFC 5322 allows one; clients differ on which of two they show
+        return ""
     header: Any = msg["From"]
     if header is None or header.defects:
         return ""

@@ -170,8 +170,16 @@ class TestRuleRegistry:
         assert RULES[name].strength.value in doc
         assert any(cite in doc for cite in ("seed ", "process.md", "SI 2018/789", "Working Together"))
 
-    def test_only_the_keep_until_date_is_not_actionable(self):
-        assert {name for name, rule in RULES.items() if not rule.actionable} == {"published_until"}
+    def test_only_the_keep_until_dates_are_not_actionable(self):
+        assert {name for name, rule in RULES.items() if not rule.actionable} == {"published_until", "retention_ends"}
+
+    def test_records_are_kept_the_configured_years_after_closure_with_29_february_clamped(self):
+        from datetime import date
+
+        from bot.domain.rules import retention_ends
+
+        assert retention_ends(date(2026, 3, 31), 25) == date(2051, 3, 31)
+        assert retention_ends(date(2028, 2, 29), 1) == date(2029, 2, 28)
 
 
 class TestClockGivenAsText:
