@@ -28,7 +28,8 @@ def test_no_canary_reaches_a_log_line_or_an_audit_row(settings: Settings, tmp_pa
     handler = logging.StreamHandler(stream)
     handler.setFormatter(JsonLines())
     root = logging.getLogger()
-    old_level, root.level = root.level, logging.DEBUG
+    old_level = root.level
+    root.setLevel(logging.DEBUG)  # setLevel, not .level =: it clears the loggers' cached levels
     root.addHandler(handler)
     app = build_local_app(settings, tmp_path)
     try:
@@ -36,7 +37,7 @@ def test_no_canary_reaches_a_log_line_or_an_audit_row(settings: Settings, tmp_pa
     finally:
         app.close()
         root.removeHandler(handler)
-        root.level = old_level
+        root.setLevel(old_level)
     logged = stream.getvalue()
     assert "job send_outbox done" in logged or "job sync_cases done" in logged  # logging really was on
     rows = "\n".join(" ".join(map(str, r)) for r in sqlite3.connect(tmp_path / "ledger.sqlite").execute(

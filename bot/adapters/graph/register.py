@@ -39,6 +39,15 @@ def _fields(raw: Mapping[str, Any]) -> dict[str, FieldValue]:
     return {k: v for k, v in raw.items() if k not in SYSTEM_FIELDS and not k.startswith("@") and not k.startswith("_")}
 
 
+def _version_order(version: Any) -> tuple[float, datetime]:
+    """Oldest first by version label ("1.0", "2.0", ...): timestamps tie within a second."""
+    try:
+        label = float(str(version.id))
+    except (TypeError, ValueError):
+        label = 0.0
+    return label, version.last_modified_date_time or datetime.min.replace(tzinfo=UTC)
+
+
 class SharePointCaseRegister:
     def __init__(self, graph: Any, loop: LoopThread, *, site: str) -> None:
         self.graph, self.loop, self.site_ref = graph, loop, site
@@ -199,8 +208,7 @@ class SharePointCaseRegister:
         query = VersionsRequestBuilder.VersionsRequestBuilderGetQueryParameters(expand=["fields"])
         versions = await (await self._list(list_name)).items.by_list_item_id(item.id).versions.get(
             request_configuration=RequestConfiguration(query_parameters=query))
-        history = sorted(versions.value or [], key=lambda v: v.last_modified_date_time or datetime.min.replace(
-            tzinfo=UTC))
+        history = sorted(versions.value or [], key=_version_order)  # Graph lists newest first
         approver = ""
         for version in history:  # the person on the version where the tick went from off to on
             ticked = (getattr(version.fields, "additional_data", None) or {}).get(APPROVAL) is True
