@@ -196,11 +196,26 @@ def graph_credential(settings: Settings) -> Any:
     return CertificateCredential(g.tenant_id, g.client_id, certificate_path=str(g.certificate_path))
 
 
-def build_graph_app(settings: Settings, workspace: Path | None = None, *, credential: Any = None) -> App:
-    """The ports on Microsoft 365. The bot's own ledger stays a local SQLite file in the workspace."""
+def graph_client(settings: Settings, credential: Any = None) -> tuple[Any, Any]:
+    """The credential and the Graph client the settings describe, the token kept to the Graph host;
+    raises ConfigError for anything unsafe or missing."""
     from urllib.parse import urlparse
 
-    from bot.adapters.graph.client import GraphConfigError, LoopThread, check_base_url, make_client, warm_up
+    from bot.adapters.graph.client import GraphConfigError, check_base_url, make_client
+
+    if settings.graph is None:
+        raise ConfigError("this needs a [graph] table. Fix: see config/m365.example.toml")
+    try:
+        credential = credential or graph_credential(settings)
+        base_url = check_base_url(settings.graph.base_url)
+    except GraphConfigError as exc:
+        raise ConfigError(str(exc)) from None
+    return credential, make_client(credential, base_url=base_url, allowed_hosts=[urlparse(base_url).hostname or ""])
+
+
+def build_graph_app(settings: Settings, workspace: Path | None = None, *, credential: Any = None) -> App:
+    """The ports on Microsoft 365. The bot's own ledger stays a local SQLite file in the workspace."""
+    from bot.adapters.graph.client import LoopThread, warm_up
     from bot.adapters.graph.library import SharePointLibrary
     from bot.adapters.graph.mailbox import GraphMailbox
     from bot.adapters.graph.register import SharePointCaseRegister
@@ -209,12 +224,7 @@ def build_graph_app(settings: Settings, workspace: Path | None = None, *, creden
 
     g = settings.graph
     assert g is not None
-    try:
-        base_url = check_base_url(g.base_url)
-        graph = make_client(credential or graph_credential(settings), base_url=base_url,
-                            allowed_hosts=[urlparse(base_url).hostname or ""])
-    except GraphConfigError as exc:
-        raise ConfigError(str(exc)) from None
+    _, graph = graph_client(settings, credential)
     ws = Workspace(Path(workspace or settings.workspace.path))
     ws.root.mkdir(parents=True, exist_ok=True)
     log.info("Graph SDK warmed up in %.2f s", warm_up())

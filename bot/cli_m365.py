@@ -11,22 +11,16 @@ from bot.cli_common import ConfigFailure, load
 
 
 def _graph(ctx: click.Context) -> Any:
-    from bot.adapters.graph.client import GraphConfigError, LoopThread, check_base_url, make_client
-    from bot.bootstrap import graph_credential
+    from bot.adapters.graph.client import LoopThread
+    from bot.bootstrap import graph_client
     from bot.settings import ConfigError
 
     settings = load(ctx)
     assert settings is not None
-    if settings.graph is None:
-        raise ConfigFailure("this command needs a [graph] table. Fix: see config/m365.example.toml")
     try:
-        credential = graph_credential(settings)
-        base_url = check_base_url(settings.graph.base_url)
-    except (ConfigError, GraphConfigError) as exc:
+        credential, graph = graph_client(settings)
+    except ConfigError as exc:
         raise ConfigFailure(str(exc)) from None
-    from urllib.parse import urlparse
-
-    graph = make_client(credential, base_url=base_url, allowed_hosts=[urlparse(base_url).hostname or ""])
     loop = LoopThread()
     ctx.call_on_close(loop.close)
     return settings, credential, graph, loop

@@ -146,8 +146,6 @@ def demo(ctx: click.Context, demo_root: str) -> None:
     """Run the main job on a fictional case in its own workspace, on a simulated clock."""
     from bot.demo import run_demo
 
-    settings_ctx = ctx.obj
-    settings_ctx["workspace"] = Path(demo_root)
     settings = load(ctx)
     assert settings is not None
     try:
