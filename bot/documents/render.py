@@ -19,9 +19,9 @@ from docxtpl import DocxTemplate
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
+from bot.documents import DOCX_TYPE  # noqa: F401  (re-exported: callers render and attach together)
 from bot.documents.examples import EXAMPLES
 
-DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 DEFAULT_DOCUMENTS = Path(__file__).resolve().parents[2] / "templates" / "documents"
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 

@@ -21,7 +21,7 @@ from bot.handlers.common import BOT_ACTOR, Deps, alert, queue
 from bot.ports import Attachment, AuditEvent, Document, StaleItem
 
 WAITING = (Stage.SIN_SUBMITTED, Stage.RAPID_REVIEW_IN_PROGRESS, Stage.REPORT_DRAFTED, Stage.APPROVED)
-REPORT_TYPES = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+REPORT_TYPES = {"docx": DOCX_TYPE,
                 "pdf": "application/pdf"}
 
 

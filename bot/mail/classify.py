@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.documents import DOCX_TYPE
 from bot.domain.correlation import Token, find_token
 from bot.ports import AttachmentInfo, InboundMessage
 
@@ -29,7 +30,7 @@ class Classification:
 
 
 RETURN_TYPES = {
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    DOCX_TYPE: "docx",
     "application/pdf": "pdf",
 }
 RETURN_SUFFIXES = {".docx": "docx", ".pdf": "pdf"}
