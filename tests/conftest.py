@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -13,6 +14,11 @@ from bot.bootstrap import App, build_memory_app
 from bot.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# the LibreOffice tests (round trips, PDF): `.ci/run` installs it; elsewhere they say what is missing
+needs_libreoffice = pytest.mark.skipif(
+    shutil.which("soffice") is None,
+    reason="LibreOffice (soffice) is not installed: apt-get install libreoffice-writer-nogui")
 DEFAULT_CONFIG = ROOT / "config" / "cspr-bot.toml"
 LONDON = ZoneInfo("Europe/London")
 

@@ -10,7 +10,6 @@ from datetime import date
 from pathlib import Path
 
 import docx
-import pytest
 
 from bot.adapters.local.library import FolderLibrary
 from bot.bootstrap import build_memory_app
@@ -22,12 +21,10 @@ from bot.documents.returns import parse_return
 from bot.domain.model import AgencyRequest, Case, RequestStatus
 from bot.handlers.submit_to_panel import submit_to_panel
 from bot.ports import Item
-from tests.conftest import london
+from tests.conftest import london, needs_libreoffice
 from tests.filled_forms import fill_as_police, fill_with_extra_rows, fill_with_moved_table
 
 SOFFICE = shutil.which("soffice")
-needs_libreoffice = pytest.mark.skipif(
-    SOFFICE is None, reason="LibreOffice (soffice) is not installed: apt-get install libreoffice-writer-nogui")
 
 
 def resaved_by_libreoffice(data: bytes, tmp: Path) -> bytes:

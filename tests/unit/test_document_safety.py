@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import pickle
 import random
-import shutil
 import subprocess
 import tracemalloc
 import zipfile
@@ -19,6 +18,7 @@ import pytest
 
 from bot.documents.safety import DEFAULT_LIMITS, Limits, UnsafeDocument, check_docx, is_docx_bytes
 from tests import hostile_docs as hostile
+from tests.conftest import needs_libreoffice
 
 ROOT = Path(__file__).resolve().parents[2]
 PLAIN = [hostile.valid_docx, hostile.external_hyperlink, hostile.docx_with_image]
@@ -217,8 +217,7 @@ class TestDamagedFiles:
 
 
 class TestLibreOffice:
-    @pytest.mark.skipif(shutil.which("soffice") is None,
-                        reason="LibreOffice (soffice) is not installed: apt-get install libreoffice-writer-nogui")
+    @needs_libreoffice
     def test_a_document_re_saved_by_libreoffice_is_accepted(self, tmp_path: Path) -> None:
         (tmp_path / "link.docx").write_bytes(hostile.external_hyperlink())
         (tmp_path / "picture.docx").write_bytes(hostile.docx_with_image())

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib.util
 import io
-import shutil
 import subprocess
 import zipfile
 from datetime import date
@@ -24,10 +23,10 @@ from docx.oxml.ns import nsdecls
 from bot.documents.examples import EXAMPLES
 from bot.documents.render import DocumentTemplates
 from bot.documents.returns import GUIDANCE, TITLES, ChronologyRow, ParsedReturn, parse_return, parse_uk_date
+from tests.conftest import needs_libreoffice
 from tests.filled_forms import POLICE, VARIANTS, Answers, fill
 
 ROOT = Path(__file__).resolve().parents[2]
-NO_SOFFICE = "LibreOffice (soffice) is not installed: apt-get install libreoffice-writer-nogui"
 
 
 def _build_script() -> ModuleType:
@@ -309,7 +308,7 @@ class TestParseReturn:
         assert [title for title, _ in BUILD.RETURN_SECTIONS if title not in TITLES] == []
         assert [hint for hint in SHIPPED_GUIDANCE if hint not in GUIDANCE] == []
 
-    @pytest.mark.skipif(shutil.which("soffice") is None, reason=NO_SOFFICE)
+    @needs_libreoffice
     @pytest.mark.parametrize("name", [*VARIANTS, "unfilled"])
     def test_a_form_saved_again_by_libreoffice_reads_the_same(self, filled, converted, name):
         assert parse_return(converted[name], "AGY") == parse_return(filled[name], "AGY")
