@@ -135,8 +135,7 @@ def graph() -> None:
     first-parse cost (paid at start by warm_up) against a bare interpreter start."""
     from datetime import date
 
-    from bot.adapters.graph.client import LoopThread, StaticTokenCredential, make_client
-    from bot.adapters.graph.provision import Provisioner
+    from bot.adapters.graph.client import LoopThread, StaticTokenCredential
     from bot.bootstrap import build_graph_app, run_job, tick
     from bot.cases import add_case
     from bot.demo.agencies import return_email
@@ -144,6 +143,7 @@ def graph() -> None:
     from bot.domain.model import Case
     from bot.settings import GraphSettings, load_settings
     from tests.graph_emulator import GraphEmulator
+    from tests.graph_sdk import provisioned
 
     bare = timed(lambda: subprocess.run([sys.executable, "-c", "pass"], check=True), repeat=3)
     cold = timed(lambda: subprocess.run([sys.executable, "-c", "from bot.adapters.graph.client import warm_up; "
@@ -156,8 +156,7 @@ def graph() -> None:
         g.add_mailbox(settings.bot.mailbox_address)
         g.add_site("northshire.sharepoint.example", "sites/cspr")
         loop = LoopThread()
-        Provisioner(make_client(StaticTokenCredential(g.token, g.base_url), base_url=g.base_url,
-                                allowed_hosts=["127.0.0.1"]), loop, site=site_ref).run()
+        provisioned(g, loop)
         loop.close()
         graph_settings = GraphSettings(auth="static_token", base_url=g.base_url, site=site_ref)
         s = settings.model_copy(update={"bot": settings.bot.model_copy(update={"backend": "graph"}),

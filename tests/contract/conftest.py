@@ -19,10 +19,9 @@ from typing import Any, Protocol
 
 import pytest
 
-from bot.adapters.graph.client import LoopThread, StaticTokenCredential, make_client
+from bot.adapters.graph.client import LoopThread
 from bot.adapters.graph.library import SharePointLibrary
 from bot.adapters.graph.mailbox import GraphMailbox
-from bot.adapters.graph.provision import Provisioner
 from bot.adapters.graph.register import SharePointCaseRegister
 from bot.adapters.graph.uploads import Uploader
 from bot.adapters.local.library import FolderLibrary
@@ -32,11 +31,10 @@ from bot.adapters.memory import MemoryCaseRegister, MemoryLibrary, MemoryMailbox
 from bot.ledger import SqliteLedger
 from bot.ports import CaseRegister, Library, Mailbox, MailFolder
 from tests.graph_emulator import GraphEmulator
+from tests.graph_sdk import SITE, SITE_REF, provisioned, sdk_client
 
 LISTS = ("cases", "agencies", "requests")
 TEAM_ADDRESS = "team@scp.example"
-SITE = ("northshire.sharepoint.example", "sites/cspr")
-SITE_REF = "northshire.sharepoint.example:/sites/cspr"
 
 
 # --- Microsoft Graph, through the real SDK over HTTP to the emulator on loopback ---------------
@@ -54,10 +52,8 @@ def graph_rig() -> Iterator[GraphRig]:
     with GraphEmulator() as emulator:
         site = emulator.add_site(*SITE)
         loop = LoopThread()
-        graph = make_client(StaticTokenCredential(emulator.token, emulator.base_url), base_url=emulator.base_url,
-                            allowed_hosts=["127.0.0.1"])
         try:
-            yield GraphRig(emulator, graph, loop, site)
+            yield GraphRig(emulator, sdk_client(emulator), loop, site)
         finally:
             loop.close()
 
@@ -72,8 +68,7 @@ def register(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CaseReg
         port.close()
     elif request.param == "graph":
         rig: GraphRig = request.getfixturevalue("graph_rig")
-        Provisioner(rig.graph, rig.loop, site=SITE_REF).run()
-        yield SharePointCaseRegister(rig.graph, rig.loop, site=SITE_REF)
+        yield SharePointCaseRegister(provisioned(rig.emulator, rig.loop), rig.loop, site=SITE_REF)
     else:
         yield MemoryCaseRegister(LISTS)
 

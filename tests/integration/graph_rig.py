@@ -14,9 +14,8 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from bot.adapters.graph.client import LoopThread, StaticTokenCredential, make_client
+from bot.adapters.graph.client import LoopThread, StaticTokenCredential
 from bot.adapters.graph.mailbox import KEY_PROPERTY
-from bot.adapters.graph.provision import Provisioner
 from bot.bootstrap import App, build_graph_app, run_job
 from bot.domain.casework import computed_fields, derived_stage
 from bot.domain.model import Case
@@ -27,11 +26,10 @@ from bot.ports import OutboxStatus
 from bot.settings import GraphSettings, Settings, load_settings
 from tests.conftest import DEFAULT_CONFIG, london
 from tests.graph_emulator import GraphEmulator
+from tests.graph_sdk import SITE, SITE_REF, provisioned
 from tests.hostile_docs import valid_docx
 
 MAILBOX = "cspr-bot@northshire-scp.example"
-SITE = ("northshire.sharepoint.example", "sites/cspr")
-SITE_REF = "northshire.sharepoint.example:/sites/cspr"
 REF = "RR-2027-003"
 SIN = date(2027, 1, 5)
 REPLY_DAY = date(2027, 1, 6)
@@ -188,9 +186,7 @@ def provisioned_lists() -> tuple[tuple[str, tuple[dict[str, object], ...]], ...]
         scratch.add_site(*SITE)
         loop = LoopThread()
         try:
-            graph = make_client(StaticTokenCredential(scratch.token, scratch.base_url), base_url=scratch.base_url,
-                                allowed_hosts=["127.0.0.1"])
-            Provisioner(graph, loop, site=SITE_REF).run()
+            provisioned(scratch, loop)
         finally:
             loop.close()
         bodies = [json.loads(r.body) for r in scratch.requests if r.method == "POST" and r.path.endswith("/lists")]

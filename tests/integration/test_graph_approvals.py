@@ -5,26 +5,23 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.adapters.graph.client import LoopThread, StaticTokenCredential, make_client
-from bot.adapters.graph.provision import Provisioner
+from bot.adapters.graph.client import LoopThread
 from bot.adapters.graph.register import SharePointCaseRegister
 from tests.graph_emulator import GraphEmulator
+from tests.graph_sdk import SITE, SITE_REF, provisioned
 
-SITE_REF = "northshire.sharepoint.example:/sites/cspr"
 CHAIR = "crg.chair@northshire-scp.example"
 
 
 def register_on(g: GraphEmulator) -> tuple[SharePointCaseRegister, LoopThread]:
     loop = LoopThread()
-    graph = make_client(StaticTokenCredential(g.token, g.base_url), base_url=g.base_url, allowed_hosts=["127.0.0.1"])
-    Provisioner(graph, loop, site=SITE_REF).run()
-    return SharePointCaseRegister(graph, loop, site=SITE_REF), loop
+    return SharePointCaseRegister(provisioned(g, loop), loop, site=SITE_REF), loop
 
 
 def test_the_approver_is_whoever_ticked_the_column_even_when_every_version_has_the_same_time():
     frozen = datetime(2027, 1, 15, 17, 45, tzinfo=UTC)
     with GraphEmulator(clock=lambda: frozen) as g:
-        site = g.add_site("northshire.sharepoint.example", "sites/cspr")
+        site = g.add_site(*SITE)
         register, loop = register_on(g)
         try:
             item = register.add("cases", {"Title": "RR-2026-014"}, by="cspr-bot")
@@ -38,7 +35,7 @@ def test_the_approver_is_whoever_ticked_the_column_even_when_every_version_has_t
 
 def test_an_approval_ticked_by_the_bots_own_credentials_names_no_person():
     with GraphEmulator() as g:
-        g.add_site("northshire.sharepoint.example", "sites/cspr")
+        g.add_site(*SITE)
         register, loop = register_on(g)
         try:
             item = register.add("cases", {"Title": "RR-2026-014"}, by="cspr-bot")

@@ -8,15 +8,14 @@ from dataclasses import dataclass
 
 import pytest
 
-from bot.adapters.graph.client import LoopThread, StaticTokenCredential, make_client
+from bot.adapters.graph.client import LoopThread
 from bot.adapters.graph.mailbox import GraphMailbox, SendUncertain
-from bot.adapters.graph.provision import Provisioner
 from bot.adapters.graph.register import SharePointCaseRegister
 from bot.ports import OutboundMessage
 from tests.graph_emulator import GraphEmulator
+from tests.graph_sdk import SITE, SITE_REF, provisioned
 
 MAILBOX = "cspr-bot@northshire-scp.example"
-SITE_REF = "northshire.sharepoint.example:/sites/cspr"
 
 
 @dataclass
@@ -30,11 +29,9 @@ class Rig:
 def rig() -> Iterator[Rig]:
     with GraphEmulator() as g:
         g.add_mailbox(MAILBOX)
-        g.add_site("northshire.sharepoint.example", "sites/cspr")
+        g.add_site(*SITE)
         loop = LoopThread()
-        graph = make_client(StaticTokenCredential(g.token, g.base_url), base_url=g.base_url,
-                            allowed_hosts=["127.0.0.1"])
-        Provisioner(graph, loop, site=SITE_REF).run()
+        graph = provisioned(g, loop)
         try:
             yield Rig(g, SharePointCaseRegister(graph, loop, site=SITE_REF), GraphMailbox(graph, loop, address=MAILBOX))
         finally:
