@@ -17,6 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from bot.crashpoints import crash_point
 from bot.ports import (
     Attachment,
     AuditEvent,
@@ -176,6 +177,7 @@ class SqliteLedger:
                     (key, case_ref, purpose, message_to_json(message), at.isoformat(), status.value,
                      due_by.isoformat() if due_by else None),
                 )
+                crash_point("ledger.enqueue.uncommitted")
             except sqlite3.IntegrityError as exc:
                 raise DuplicateKey(key) from exc
         return OutboxItem(key, case_ref, purpose, message, at, status=status, due_by=due_by)
@@ -225,6 +227,7 @@ class SqliteLedger:
                 "INSERT OR IGNORE INTO inbound (message_id, at, outcome) VALUES (?, ?, ?)",
                 (message_id, at.isoformat(), outcome),
             )
+            crash_point("ledger.inbound.uncommitted")
         return cur.rowcount == 1
 
     def inbound_seen(self, message_id: str) -> bool:
@@ -245,6 +248,7 @@ class SqliteLedger:
                 "INSERT INTO cursors (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value=excluded.value",
                 (name, value),
             )
+            crash_point("ledger.cursor.uncommitted")
 
     # audit
     def audit(self, event: AuditEvent) -> None:
@@ -255,6 +259,12 @@ class SqliteLedger:
                 (event.at.isoformat(), event.actor, event.action, event.case_ref, event.agency, event.detail,
                  event.outbox_key),
             )
+            crash_point("ledger.audit.uncommitted")
+
+    def audit_count(self, action: str, *, case_ref: str, agency: str = "") -> int:
+        """How many audit rows of `action` a case (and agency) has."""
+        return int(self._conn.execute("SELECT COUNT(*) FROM audit WHERE case_ref=? AND action=? AND agency=?",
+                                      (case_ref, action, agency)).fetchone()[0])
 
     def audit_trail(self, case_ref: str | None = None) -> Iterator[AuditEvent]:
         sql, args = "SELECT * FROM audit", tuple[str, ...]()

@@ -56,6 +56,7 @@ class Event:
 
 
 Deliver = Callable[[bytes, str], None]  # raw message, a name for it
+Runner = Callable[[str, datetime], object]  # job id, simulated time: runs the job (perhaps in another process)
 PersonEdit = Callable[[str, dict[str, object], str, datetime], None]  # case ref, changes, who, when
 
 
@@ -163,9 +164,11 @@ def run_demo(settings: Settings, root: Path, *, echo: Callable[[str], None] = pr
 
 def run_scenario(app: App, *, deliver: Deliver | None = None, person_edit: PersonEdit | None = None,
                  cadence: Cadence = DEMO_CADENCE, echo: Callable[[str], None] = print,
-                 case: dict[str, object] | None = None) -> str:
+                 case: dict[str, object] | None = None, runner: Runner | None = None) -> str:
     """The rapid review script on any app (local workspace or Microsoft 365); returns the case reference.
-    `case` overrides fields of the demo case (the canary test puts marker strings in them)."""
+    `case` overrides fields of the demo case (the canary test puts marker strings in them). The people and
+    mail servers act through `app`; the jobs run through `runner`, by default in this process on `app`."""
+    run = runner or (lambda job_id, now: run_job(app, job_id, now))
     scenario = Scenario(app, deliver, person_edit, case)
     events = sorted(scenario.events(), key=lambda e: e.when)
     end = scenario.wd(14, 12)
@@ -188,7 +191,7 @@ def run_scenario(app: App, *, deliver: Deliver | None = None, person_edit: Perso
             timeline.event(event.when, event.who, event.what)
         for job in JOBS:
             if next_fire[job.id] == now:
-                run_job(app, job.id, now)
+                run(job.id, now)
                 next_fire[job.id] = triggers[job.id].get_next_fire_time(now, now)
         timeline.bot(now)
     timeline.summary(scenario.ref)

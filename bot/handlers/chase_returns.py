@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.cases import RequestRecord, all_cases, requests_of, update_request
+from bot.crashpoints import crash_point
 from bot.domain.cadence import ONCE, ChaseStep, chase_step, returns_wanted
 from bot.domain.correlation import Token
 from bot.domain.model import Agency, Partnership
@@ -28,11 +29,13 @@ def chase_returns(now: datetime, *, deps: Deps) -> ChaseReport:
     report = ChaseReport()
     cases = {r.case.ref: r.case for r in all_cases(deps.register)}
     overdue: dict[tuple[str, str], list[RequestRecord]] = defaultdict(list)
+    considered: list[RequestRecord] = []
     for record in requests_of(deps.register):
         case = cases.get(record.request.case_ref)
         p = deps.partnerships.get(case.partnership) if case else None
         if case is None or p is None or not returns_wanted(case) or not deps.hours.is_open(now, p.policy.calendar):
             continue
+        considered.append(record)
         today = deps.hours.today(now)
         done = frozenset(s for s in ONCE if deps.ledger.queued(once_key(s, record)))
         escalated = deps.ledger.queued_at(once_key(ChaseStep.ESCALATION, record))
@@ -51,6 +54,7 @@ def chase_returns(now: datetime, *, deps: Deps) -> ChaseReport:
         agency = p.agency(code)
         if agency is not None and _chase(now, ChaseStep.OVERDUE, records, p, agency, deps):
             report.sent["overdue"] = report.sent.get("overdue", 0) + 1
+    _count_chases(now, considered, deps)
     return report
 
 
@@ -84,14 +88,24 @@ def _chase(now: datetime, step: ChaseStep, records: list[RequestRecord], p: Part
         today=today, escalated_from=agency.name if step is ChaseStep.ESCALATION else "",
         copied=agency.escalation_address in cc,
     )
-    if not queue(deps.ledger, key, message, now=now, case_ref="" if digest else reqs[0].case_ref,
-                 purpose=f"chase_{step.value}", agency=agency.code, due_by=min(r.due or today for r in reqs)):
-        return False
+    # each request's "chased" row (digests too, under each case) commits with the chaser itself: the count
+    # shown in the register is derived from these rows, so a crash cannot make the two disagree
+    chased = [AuditEvent(now, "chased", case_ref=r.case_ref, agency=agency.code, detail=step.value, outbox_key=key)
+              for r in reqs]
+    queued = queue(deps.ledger, key, message, now=now, case_ref="" if digest else reqs[0].case_ref,
+                   purpose=f"chase_{step.value}", agency=agency.code, due_by=min(r.due or today for r in reqs),
+                   audits=chased)
+    if queued:
+        crash_point("chase.queued")
+    return queued
+
+
+def _count_chases(now: datetime, records: list[RequestRecord], deps: Deps) -> None:
+    """Each request's chase count as the ledger has it (written after the chasers, or put right after a crash)."""
     for record in records:
-        deps.ledger.audit(AuditEvent(now, "chased", case_ref=record.request.case_ref, agency=agency.code,
-                                     detail=step.value, outbox_key=key))  # digests too, under each case
-        try:
-            update_request(deps.register, record, by=BOT_ACTOR, at=now, chases=record.request.chases + 1)
-        except StaleItem:
-            pass  # the count is informative; the outbox key is what prevents a second chaser
-    return True
+        chased = deps.ledger.audit_count("chased", case_ref=record.request.case_ref, agency=record.request.agency)
+        if chased != record.request.chases:
+            try:
+                update_request(deps.register, record, by=BOT_ACTOR, at=now, chases=chased)
+            except StaleItem:
+                pass  # a person edited the request; the next pass writes the count

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.cases import all_cases, requests_of
+from bot.crashpoints import crash_point
 from bot.documents import contexts
 from bot.documents.returns import ParsedReturn, parse_return
 from bot.domain.cadence import returns_wanted
@@ -16,6 +17,7 @@ from bot.handlers.common import Deps
 from bot.ports import AuditEvent
 
 CURSOR = "collated:{ref}"
+PENDING = "collating:{ref}"  # "<fingerprint> <draft name>" while a draft is being written
 
 
 @dataclass
@@ -35,12 +37,13 @@ def collate_returns(now: datetime, *, deps: Deps) -> CollateReport:
         if not files or deps.ledger.cursor(CURSOR.format(ref=case.ref)) == fingerprint:
             continue
         parsed = [_parse(deps, case.ref, d.path) for d in files]
-        existing = [d.path for d in deps.library.list(case.ref, "reports")]
-        name, n = contexts.next_draft_name(case.ref, existing)
+        name, n = _draft_name(deps, case.ref, fingerprint)
         rendered = deps.documents[p.id].render("rapid_review_report", contexts.rapid_review_report(
             case, p, requests=requests_of(deps.register, case.ref), returns=parsed,
             version=f"draft v{n}", today=deps.hours.today(now)))
+        crash_point("collate.rendered")
         deps.library.save(case.ref, f"reports/{name}", rendered.data)
+        crash_point("collate.saved")
         with deps.ledger.atomic():
             deps.ledger.audit(AuditEvent(now, "report_drafted", case_ref=case.ref, detail=f"reports/{name}"))
             if rendered.stripped:
@@ -49,6 +52,20 @@ def collate_returns(now: datetime, *, deps: Deps) -> CollateReport:
             deps.ledger.set_cursor(CURSOR.format(ref=case.ref), fingerprint)
         report.drafted.append(name)
     return report
+
+
+def _draft_name(deps: Deps, case_ref: str, fingerprint: str) -> tuple[str, int]:
+    """The draft's name: the one chosen before a crash for these same returns, else the next number (chosen
+    and recorded before the file is written, so a crash between the save and the cursor rewrites that
+    draft rather than adding an identical one)."""
+    pending = (deps.ledger.cursor(PENDING.format(ref=case_ref)) or "").split(" ", 1)
+    if len(pending) == 2 and pending[0] == fingerprint:
+        name = pending[1]
+        return name, int(name.rpartition(" v")[2].split(".")[0])
+    existing = [d.path for d in deps.library.list(case_ref, "reports")]
+    name, n = contexts.next_draft_name(case_ref, existing)
+    deps.ledger.set_cursor(PENDING.format(ref=case_ref), f"{fingerprint} {name}")
+    return name, n
 
 
 def _parse(deps: Deps, case_ref: str, path: str) -> ParsedReturn:

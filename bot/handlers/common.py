@@ -3,10 +3,12 @@ dependencies most handlers need, bundled so handler signatures stay short and ex
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from bot.crashpoints import crash_point
 from bot.documents.render import DocumentTemplates
 from bot.domain.model import Partnership
 from bot.domain.office import OfficeHours
@@ -48,9 +50,9 @@ def alert(now: datetime, p: Partnership, deps: Deps, *, key: str, case_ref: str,
 
 
 def queue(ledger: Ledger, key: str, message: OutboundMessage, *, now: datetime, case_ref: str, purpose: str,
-          agency: str = "", held: bool = False, due_by: date | None = None) -> bool:
-    """Put a message in the outbox under `key` and audit it, in one transaction. False if the key was
-    used before: the decision was already made and acted on, so nothing new is sent."""
+          agency: str = "", held: bool = False, due_by: date | None = None, audits: Sequence[AuditEvent] = ()) -> bool:
+    """Put a message in the outbox under `key` and audit it (with any further `audits`), in one transaction.
+    False if the key was used before: the decision was already made and acted on, so nothing new is sent."""
     if ledger.queued(key):
         return False
     try:
@@ -58,6 +60,9 @@ def queue(ledger: Ledger, key: str, message: OutboundMessage, *, now: datetime, 
             ledger.enqueue(key, message, case_ref=case_ref, purpose=purpose, at=now, held=held, due_by=due_by)
             ledger.audit(AuditEvent(now, "held" if held else "queued", case_ref=case_ref, agency=agency, detail=purpose,
                                     outbox_key=key))
+            for event in audits:
+                ledger.audit(event)
     except DuplicateKey:
         return False
+    crash_point("queue.committed")
     return True

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.cases import RequestRecord, find_case, requests_of, save_case, update_request
+from bot.crashpoints import crash_point
 from bot.documents.safety import UnsafeDocument
 from bot.documents.sniff import checked_kind
 from bot.domain.correlation import CASE_REF, Token, message_id_for
@@ -57,9 +58,13 @@ def ingest_mail(now: datetime, *, deps: Deps, mailbox: Mailbox) -> IngestReport:
             report.replays += 1
             mailbox.move(message.id, MailFolder(seen.partition(":")[2] or MailFolder.PROCESSED))
             continue
+        crash_point("ingest.before_act")
         outcome = _handle(now, message, requests, by_message_id, deps, mailbox)
+        crash_point("ingest.acted")
         deps.ledger.record_inbound(key, at=now, outcome=f"{outcome.name}:{outcome.folder.value}")
+        crash_point("ingest.recorded")
         mailbox.move(message.id, outcome.folder, reason=outcome.reason)
+        crash_point("ingest.filed")
         report.processed += 1
         report.outcomes[outcome.name] = report.outcomes.get(outcome.name, 0) + 1
     deps.ledger.set_cursor(CURSOR, changes.cursor)
@@ -155,7 +160,7 @@ def _partnership_of(record: RequestRecord | None, deps: Deps) -> str:
 def _agency_return(now: datetime, m: InboundMessage, record: RequestRecord, p: Partnership, deps: Deps,
                    mailbox: Mailbox) -> Outcome:
     req, today = record.request, deps.hours.today(now)
-    stamp = _stamp(m, 8)
+    stamp, received = _stamp(m, 8), deps.hours.today(m.received)
     documents = []
     for info in m.attachments:  # every document is checked, by its bytes, before any is kept or opened
         if not return_kind(info):
@@ -166,12 +171,15 @@ def _agency_return(now: datetime, m: InboundMessage, record: RequestRecord, p: P
         except UnsafeDocument as exc:
             return _quarantine(now, m, p, deps, record, exc)
     for n, (kind, data) in enumerate(documents):
-        # a generated name: the sender's file name is never used as a path
-        name = f"returns/{req.agency}-{today:%Y%m%d}-{stamp}-{n + 1}.{kind}"
+        # a generated name: the sender's file name is never used as a path; the same for a replay of the
+        # message after a crash, whenever that is, so the return is never kept twice
+        name = f"returns/{req.agency}-{received:%Y%m%d}-{stamp}-{n + 1}.{kind}"
         deps.library.save(req.case_ref, name, data)
         deps.ledger.audit(AuditEvent(now, "return_saved", case_ref=req.case_ref, agency=req.agency, detail=name))
+        crash_point("ingest.return_saved")
     if not req.status.is_closed:
         _note(now, record, deps, status=RequestStatus.RETURNED, note="", returned=today)
+        crash_point("ingest.return_marked")
     _acknowledge(now, m, record, p, deps, nil=False)
     return Outcome("agency_return", MailFolder.PROCESSED)
 
@@ -215,7 +223,7 @@ def _panel_reply(now: datetime, m: InboundMessage, c: Classification, p: Partner
     if case is None:
         return _attention(now, m, p, deps, "a message from the Panel that names no known case")
     for n, info in enumerate(m.attachments):
-        name = f"panel/{deps.hours.today(now):%Y%m%d}-{_stamp(m, 8)}-{n + 1}"
+        name = f"panel/{deps.hours.today(m.received):%Y%m%d}-{_stamp(m, 8)}-{n + 1}"
         deps.library.save(case.case.ref, name + (f".{return_kind(info)}" if return_kind(info) else ".bin"),
                           mailbox.attachment(m.id, info.id))
     deps.ledger.audit(AuditEvent(now, "panel_replied", case_ref=case.case.ref))

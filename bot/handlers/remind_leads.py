@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.cases import all_cases, requests_of
+from bot.crashpoints import crash_point
 from bot.domain.cadence import reminder_offset, returns_wanted
 from bot.domain.casework import case_deadlines
 from bot.domain.model import Case, Partnership, Stage
@@ -41,6 +42,7 @@ def remind_leads(now: datetime, *, deps: Deps) -> RemindReport:
         report.rows.extend(f"{r['ref']} {r['what']} {r['rag']}" for r in rows)
         for lead in p.leads:
             if rows and _digest(now, p, lead.address, rows, today, deps):
+                crash_point("remind.digest_queued")
                 report.digests += 1
         for case in mine:
             report.reminders += _single_reminders(now, p, case, today, deps)

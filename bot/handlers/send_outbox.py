@@ -8,6 +8,7 @@ import logging
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
+from bot.crashpoints import crash_point
 from bot.ports import AuditEvent, Ledger, Mailbox, OutboundMessage, OutboxStatus
 
 log = logging.getLogger("cspr_bot.send_outbox")
@@ -55,15 +56,19 @@ def send_outbox(now: datetime, *, ledger: Ledger, mailbox: Mailbox, allow: Allow
             report.refused += 1
             continue
         message = redirected(item.message, redirect_to) if redirect_to else item.message
+        crash_point("send.before_transmit")
         try:
             receipt = mailbox.send(message, key=item.key, at=now)
         except Exception as exc:  # transient or not, it stays pending and the next tick retries by key
             log.warning("send of %s failed (%s); it stays in the outbox", item.key, type(exc).__name__)
             report.failed += 1
             continue
+        crash_point("send.transmitted")
         with ledger.atomic():
             ledger.mark_sent(item.key, at=now, message_id=receipt.message_id)
+            crash_point("send.marked_uncommitted")
             ledger.audit(AuditEvent(now, "sent", case_ref=item.case_ref, detail=item.purpose, outbox_key=item.key))
+        crash_point("send.marked")
         report.sent += 1
         report.purposes[item.purpose] = report.purposes.get(item.purpose, 0) + 1
     return report

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.cases import CaseRecord, add_request, all_cases, requests_of, save_case
+from bot.crashpoints import crash_point
 from bot.documents import contexts
 from bot.documents.render import DOCX_TYPE
 from bot.domain.correlation import token_for
@@ -53,6 +54,7 @@ def start_rapid_review(now: datetime, *, deps: Deps) -> StartReport:
         report.requests += _send_requests(now, record, p, deps)
         if case.stage is not Stage.RAPID_REVIEW_IN_PROGRESS and case.stage is not Stage.REPORT_DRAFTED:
             _announce(now, record, p, deps)
+            crash_point("start.announced")
             marker = f"rapid-review-started:{case.ref}"
             if deps.ledger.cursor(marker) is None:  # recorded once, before the write that might lose its answer
                 with deps.ledger.atomic():
@@ -90,8 +92,10 @@ def _send_requests(now: datetime, record: CaseRecord, p: Partnership, deps: Deps
         )
         queue(deps.ledger, key, message, now=now, case_ref=case.ref, purpose="information_request", agency=code,
               due_by=due)
+        crash_point("start.request_queued")
         add_request(deps.register, AgencyRequest(case.ref, code, token.value, RequestStatus.SENT, today, due),
                     by=BOT_ACTOR, at=now)
+        crash_point("start.request_registered")
         sent += 1
     return sent
 

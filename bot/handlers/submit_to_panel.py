@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from bot.cases import CaseRecord, all_cases, save_case
+from bot.crashpoints import crash_point
 from bot.documents import contexts
 from bot.documents.render import DOCX_TYPE
 from bot.domain.casework import case_deadlines
@@ -94,7 +95,9 @@ def _approved(now: datetime, record: CaseRecord, p: Partnership, deps: Deps, rep
         attachments=[_report_attachment(now, deps, p, case.ref, document)])
     due = next((d.due for d in case_deadlines(case, p) if d.name == "rapid_review_due"), None)
     queue(deps.ledger, key, message, now=now, case_ref=case.ref, purpose="panel_submission", due_by=due)
+    crash_point("submit.queued")
     _record_submission(now, now, record, deps)
+    crash_point("submit.recorded")
     deps.ledger.audit(AuditEvent(now, "submitted_to_panel", case_ref=case.ref, outbox_key=key))
     report.submitted.append(case.ref)
     return True

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from bot.crashpoints import crash_point
 from bot.domain.casework import computed_fields, derived_stage
 from bot.domain.model import Partnership
 from bot.domain.records import AGENCIES, CASES, FieldError, agency_to_fields, case_from_fields
@@ -68,6 +69,7 @@ def _sync_one(now: datetime, today: date, item: Item, register: CaseRegister, le
             ledger.audit(AuditEvent(now, "stage_changed", case_ref=case.ref,
                                     detail=f"{ledger.cursor(stage_key) or 'new'} -> {stage.value}"))
             ledger.set_cursor(stage_key, stage.value)
+        crash_point("sync.stage_audited")
         report.stage_changes.append(case.ref)
     if any(item.fields.get(k) != v for k, v in wanted.items()):
         try:

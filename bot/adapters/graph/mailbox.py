@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.adapters.graph.client import IMMUTABLE, LoopThread, no_retry, status_of
 from bot.adapters.graph.convert import inbound_message, outbound_message
+from bot.crashpoints import crash_point
 from bot.ports import MailChanges, MailFolder, OutboundMessage, SentMessage
 
 # a custom named property in the PS_PUBLIC_STRINGS set (extended-properties-overview)
@@ -63,6 +64,7 @@ class GraphMailbox:
             raise
         found: dict[str, Any] = {}
         while True:
+            crash_point("graph.delta.page_read")
             for m in page.value or []:
                 if (m.additional_data or {}).get("@removed"):
                     found.pop(m.id, None)
@@ -110,10 +112,16 @@ class GraphMailbox:
         if sent is not None:
             return _receipt(key, sent)
         draft = await self._find(key, "drafts")
+        if draft is not None and not await self._complete(draft.id, message):
+            # a crash while a large attachment was uploading left the draft short of it: start again
+            await self.user.messages.by_message_id(draft.id).delete(request_configuration=no_retry())
+            draft = None
         if draft is None:
             draft = await self._create_draft(message, key)
+        crash_point("graph.send.draft_created")
         try:
             await self.user.messages.by_message_id(draft.id).send.post(request_configuration=no_retry())
+            crash_point("graph.send.posted")
         except Exception as exc:
             state = await self._state(draft.id)
             if state is None or state.is_draft:
@@ -131,6 +139,21 @@ class GraphMailbox:
                 raise SendUncertain("attachment over 3 MB and no uploader configured")
             await self._uploads.attach(self.user.messages.by_message_id(draft.id), attachment)
         return draft
+
+    async def _complete(self, draft_id: str, message: OutboundMessage) -> bool:
+        """Whether a draft found by key carries all its attachments. Small ones go in the single POST that
+        creates the draft, so only a draft with large ones (uploaded after it) can be short."""
+        from kiota_abstractions.base_request_configuration import RequestConfiguration
+        from msgraph.generated.users.item.messages.item.attachments.attachments_request_builder import (
+            AttachmentsRequestBuilder,
+        )
+
+        if all(len(a.data) <= INLINE_LIMIT for a in message.attachments):
+            return True
+        query = AttachmentsRequestBuilder.AttachmentsRequestBuilderGetQueryParameters(select=["id", "name", "size"])
+        found = await self.user.messages.by_message_id(draft_id).attachments.get(
+            request_configuration=RequestConfiguration(query_parameters=query))
+        return len(found.value or []) >= len(message.attachments) if found else False
 
     async def _state(self, message_id: str) -> Any:
         from kiota_abstractions.base_request_configuration import RequestConfiguration

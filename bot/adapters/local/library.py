@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path, PurePosixPath
 
-from bot.adapters.local.files import write_atomic
+from bot.adapters.local.files import sweep_orphans, write_atomic
 from bot.documents.pdf import docx_to_pdf
 from bot.ports import Document, UnsafePath
 
@@ -38,12 +38,13 @@ class FolderLibrary:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
+        sweep_orphans(self.root)  # half-written files of a process that died; never a document
 
     def path_of(self, case_ref: str, path: str) -> Path:
         return self.root.joinpath(*safe_parts(case_ref, path))
 
     def save(self, case_ref: str, path: str, data: bytes) -> Document:
-        write_atomic(self.path_of(case_ref, path), data)
+        write_atomic(self.path_of(case_ref, path), data, crash="library.save.tmp_written")
         return Document(case_ref, str(PurePosixPath(path)), len(data))
 
     def read(self, case_ref: str, path: str) -> bytes:

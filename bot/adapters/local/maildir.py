@@ -11,7 +11,8 @@ import mailbox
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.adapters.local.files import fsync_dir, write_atomic
+from bot.adapters.local.files import fsync_dir, sweep_orphans, write_atomic
+from bot.crashpoints import crash_point
 from bot.mail.mime import REASON_HEADER, attachment_bytes, compose, parse_message
 from bot.ports import InboundMessage, MailChanges, MailFolder, OutboundMessage, SentMessage
 
@@ -30,6 +31,7 @@ class MaildirMailbox:
         self.root.mkdir(parents=True, exist_ok=True)
         for name in (INBOX, SENT, *(f.value for f in MailFolder)):
             mailbox.Maildir(self.root / name, create=True)
+        sweep_orphans(self.root)  # half-written files of a process that died; never a message
 
     def folder(self, name: str) -> mailbox.Maildir:
         return mailbox.Maildir(self.root / name, factory=None, create=False)
@@ -40,6 +42,8 @@ class MaildirMailbox:
         inbox = self.folder(INBOX)
         found: list[InboundMessage] = []
         for key in inbox.keys():
+            if key.startswith("."):
+                continue  # a file still being written (Python's Maildir does not skip hidden names)
             try:
                 found.append(parse_message(key, inbox.get_bytes(key)))
             except (KeyError, FileNotFoundError):
@@ -59,7 +63,7 @@ class MaildirMailbox:
             return existing
         at = (at or datetime.now(UTC)).replace(microsecond=0)  # the Date header keeps whole seconds
         mime = compose(message, sender=self.address, key=key, at=at)
-        write_atomic(self.sent_path(key), mime.as_bytes(policy=SMTP_UNFOLDED))
+        write_atomic(self.sent_path(key), mime.as_bytes(policy=SMTP_UNFOLDED), crash="maildir.send.tmp_written")
         return SentMessage(key=key, message_id=str(mime["Message-ID"]), sent_at=at)
 
     def sent(self, key: str) -> SentMessage | None:
@@ -91,9 +95,10 @@ class MaildirMailbox:
         target = self.root / folder.value / "new" / message_id
         if not target.exists():
             write_atomic(target, raw)
+        crash_point("maildir.move.copied")
         inbox.discard(message_id)
         fsync_dir(self.root / INBOX / "new")
         fsync_dir(self.root / INBOX / "cur")
 
     def keys(self, folder: str) -> list[str]:
-        return sorted(self.folder(folder).keys())
+        return sorted(k for k in self.folder(folder).keys() if not k.startswith("."))

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.crashpoints import crash_point
 from bot.ledger import Transactions, connect
 from bot.ports import FieldValue, Item, ItemChanges, ItemNotFound, StaleItem
 
@@ -73,6 +74,7 @@ class SqliteCaseRegister:
                 " VALUES (?, ?, ?, ?, (SELECT COALESCE(MAX(change_seq), 0) + 1 FROM items))",
                 (list_name, json.dumps(dict(fields), sort_keys=True), by, _when(at)),
             )
+            crash_point("register.add.uncommitted")
             return self.get(list_name, str(cur.lastrowid))
 
     def update(self, list_name: str, item_id: str, fields: Mapping[str, FieldValue], *, by: str,
@@ -89,6 +91,7 @@ class SqliteCaseRegister:
                 " change_seq=(SELECT MAX(change_seq) + 1 FROM items) WHERE id=?",
                 (json.dumps(merged, sort_keys=True), by, _when(at), item_id),
             )
+            crash_point("register.update.uncommitted")
             return self.get(list_name, item_id)
 
     def changed_since(self, list_name: str, cursor: str | None) -> ItemChanges:
