@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test run lint bench previews clean
+.PHONY: demo test run lint bench crash-test previews clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "cspr-bot needs Python 3.11 or newer (set PYTHON=...)")'
@@ -23,6 +23,10 @@ run: $(STAMP)  ## the service on the local workspace (Ctrl-C stops)
 
 bench: $(STAMP)  ## figures as ratios against a baseline measured in the same run
 	$(BIN)/python bench/run.py
+
+crash-test: $(STAMP)  ## the full crash matrix: the bot SIGKILLed at every named point, restarted, checked
+	@mkdir -p var
+	$(BIN)/python -m tests.crash --out var/crash-matrix.md
 
 previews: $(STAMP)  ## PNG previews of every Word template in docs/images/ (needs LibreOffice, pdftoppm)
 	$(BIN)/python docs/make_previews.py

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from bot.adapters.graph.mailbox import GraphMailbox
 from bot.handlers.common import queue
 from bot.ports import Attachment, CaseRegister, OutboundMessage, OutboxStatus
 from tests.conftest import london
@@ -141,6 +142,26 @@ class TestLargeFiles:
         assert rig.emulator.count("POST", r"/attachments/createUploadSession$") == 1
         assert rig.emulator.upload_auth_violations == []
         assert rig.emulator.count("PUT", r"^/upload/") >= 3  # the chunks went to the upload URLs, no token
+
+    def test_a_draft_left_short_of_its_large_attachment_by_a_crash_is_made_again_not_sent_short(
+            self, rig: GraphRig) -> None:
+        chronology = bytes(range(256)) * (13 * 1024)  # 3.25 MiB: uploaded after the draft is created
+        letter = Attachment("letter.docx", DOCX_TYPE, b"PK small")
+        message = OutboundMessage(to=(POLICE,), subject="Chronology", text="Attached.",
+                                  attachments=(letter, Attachment("chronology.docx", DOCX_TYPE, chronology)))
+        mailbox = rig.app.mailbox
+        assert isinstance(mailbox, GraphMailbox)
+        # what a SIGKILL during the upload session leaves: the draft, with its key and the small attachment only
+        short = OutboundMessage(to=message.to, subject=message.subject, text=message.text, attachments=(letter,))
+        mailbox.loop.run(mailbox._create_draft(short, "large:2"))
+        queue(rig.app.ledger, "large:2", message, now=london(REPLY_DAY), case_ref=REF, purpose="test")
+        rig.run("send_outbox", london(REPLY_DAY))
+        assert rig.errors == []
+        (sent,) = rig.emulator.transmitted
+        assert sorted((a["name"], a["size"]) for a in sent["attachments"]) == [
+            ("chronology.docx", len(chronology)), ("letter.docx", len(b"PK small"))]
+        assert rig.emulator.messages(MAILBOX, "drafts") == []
+        assert rig.emulator.count("DELETE", r"/messages/[^/]+$") == 1
 
 
 def outcomes(rig: GraphRig) -> list[str]:
