@@ -21,6 +21,7 @@ from bot.domain.records import LISTS
 from bot.handlers.chase_returns import chase_returns
 from bot.handlers.collate_returns import collate_returns
 from bot.handlers.common import Addresses, Deps
+from bot.handlers.follow_reviews import follow_reviews
 from bot.handlers.ingest_mail import ingest_mail
 from bot.handlers.remind_leads import remind_leads
 from bot.handlers.send_outbox import AllowList, send_outbox
@@ -100,7 +101,10 @@ class App:
                 partnerships=self.partnerships, hours=self.hours,
                 addresses=Addresses(panel=s.panel.address, nccu=s.panel.nccu_address, mailbox=s.bot.mailbox_address,
                                     authserv_id=s.bot.authserv_id,
-                                    trust_unauthenticated=s.bot.trust_unauthenticated_mail),
+                                    trust_unauthenticated=s.bot.trust_unauthenticated_mail,
+                                    ofsted=s.panel.ofsted_address or "", dfe=s.panel.dfe_address or "",
+                                    secretary_of_state=s.panel.secretary_of_state_address or "",
+                                    repository=s.panel.repository_address or ""),
                 documents=documents_for(s),
             )
         return self._deps
@@ -263,6 +267,7 @@ HANDLERS: dict[str, Callable[[App, datetime], object]] = {
     "chase_returns": lambda app, now: chase_returns(now, deps=app.deps()),
     "remind_leads": lambda app, now: remind_leads(now, deps=app.deps()),
     "submit_to_panel": lambda app, now: submit_to_panel(now, deps=app.deps()),
+    "follow_reviews": lambda app, now: follow_reviews(now, deps=app.deps()),
     "send_outbox": lambda app, now: send_outbox(
         now, ledger=app.ledger, mailbox=app.mailbox, allow=AllowList(app.settings.addresses()),
         redirect_to=app.settings.bot.redirect_all_to),

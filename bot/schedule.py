@@ -45,6 +45,7 @@ JOBS: tuple[Job, ...] = (
     Job("chase_returns", every_tick, "reminders, chasers and escalations (office hours, working days)"),
     Job("remind_leads", every_tick, "lead digests from 08:30 and deadline reminders (working days)"),
     Job("submit_to_panel", every_tick, "approved reports to the Panel; urgent alerts and delay notices"),
+    Job("follow_reviews", every_tick, "local reviews: notices, letters, monthly checks, pre-publication, after"),
     Job("send_outbox", every_ingest, "the outbox drained through the mailbox, once per key"),
 )
 

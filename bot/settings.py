@@ -188,8 +188,18 @@ class GraphSettings(_Strict):
 
 
 class PanelSettings(_Strict):
+    """The national bodies the bot writes to. The last four are needed once a case reaches the step that
+    writes to them (process.md T9, T14, T15, T18); until then they may be left out."""
+
     address: Address
     nccu_address: Address
+    ofsted_address: Address | None = None  # LCSPR commissioning notice; the final report before publication
+    dfe_address: Address | None = None  # LCSPR commissioning notice (the Department for Education)
+    secretary_of_state_address: Address | None = None  # the final report before publication
+    repository_address: Address | None = None  # national case review repository (the team sends it)
+
+    def national(self) -> set[str]:
+        return {a for a in (self.ofsted_address, self.dfe_address, self.secretary_of_state_address) if a}
 
 
 class Settings(_Strict):
@@ -210,7 +220,7 @@ class Settings(_Strict):
 
     def addresses(self) -> frozenset[str]:
         """Every address the configuration names: the only ones the bot will ever send to."""
-        found = {self.bot.mailbox_address, self.panel.address, self.panel.nccu_address}
+        found = {self.bot.mailbox_address, self.panel.address, self.panel.nccu_address, *self.panel.national()}
         if self.bot.redirect_all_to:
             found.add(self.bot.redirect_all_to)
         for p in self.partnerships:

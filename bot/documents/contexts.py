@@ -84,6 +84,42 @@ def delay_notice(case: Case, p: Partnership, *, original_due: date, today: date)
             "mitigations": "Immediate safeguarding actions are in place; see the case record."}
 
 
+METHODOLOGY = "a systems-based learning review"
+REQUIREMENTS = ("Secure your records relating to the family.",
+                "Nominate a review panel member who was not operationally involved.",
+                "Name practitioners who can attend a learning event.")
+
+
+def lcspr_commissioning_notice(case: Case, p: Partnership, *, recipients: list[str], today: date) -> dict[str, Any]:
+    due = {d.name: d.due for d in case_deadlines(case, p)}
+    return {**common(case, p, today), "sin_reference": case.sin_reference or "not recorded",
+            "decision_date": _d(case.lcspr_decision), "lead_reviewer": case.reviewer or TO_COMPLETE,
+            "methodology": METHODOLOGY, "publication_due": _d(due.get("lcspr_publication_due")),
+            "recipients": recipients}
+
+
+def lcspr_notification_letter(case: Case, p: Partnership, *, recipient: str, organisation: str,
+                              today: date) -> dict[str, Any]:
+    due = {d.name: d.due for d in case_deadlines(case, p)}
+    return {**common(case, p, today), "recipient_name": recipient, "recipient_organisation": organisation,
+            "decision_date": _d(case.lcspr_decision), "methodology": METHODOLOGY,
+            "lead_reviewer": case.reviewer or TO_COMPLETE, "publication_due": _d(due.get("lcspr_publication_due")),
+            "lines_of_enquiry": [], "requirements": list(REQUIREMENTS)}
+
+
+def pre_publication_cover_letter(case: Case, p: Partnership, *, recipients: list[str], today: date) -> dict[str, Any]:
+    due = {d.name: d.due for d in case_deadlines(case, p)}
+    return {**common(case, p, today), "report_title": case.child, "lead_reviewer": case.reviewer or TO_COMPLETE,
+            "publication_date": _d(case.publication), "submission_due": _d(due.get("pre_publication_submission_due")),
+            "recipients": recipients}
+
+
+def lcspr_delay_notice(case: Case, p: Partnership, *, original_due: date, today: date) -> dict[str, Any]:
+    return {**delay_notice(case, p, original_due=original_due, today=today), "review_type":
+            "Local child safeguarding practice review", "revised_due": _d(case.lcspr_revised_publication),
+            "reason": case.lcspr_delay_reason}
+
+
 def next_draft_name(case_ref: str, existing: list[str]) -> tuple[str, int]:
     """The next report draft's file name and version number (v1 when there is none)."""
     numbers = [int(m.group(1)) for name in existing if (m := _DRAFT.search(name))]

@@ -44,6 +44,9 @@ class KeyDates:
     submitted_to_panel: date | None = None
     pre_publication_sent: date | None = None
     published: date | None = None
+    lcspr_commissioned: bool = True  # a decision date with no review commissioned sets no publication clock
+    dfe_notification_needed: bool = False  # a looked-after child's or care leaver's death (process.md T3, T4)
+    dfe_notified: date | None = None
 
 
 @dataclass(frozen=True)
@@ -84,7 +87,9 @@ def deadlines_for(dates: KeyDates, policy: Policy = Policy()) -> list[Deadline]:
         rules.rapid_review_due(sin_submitted=dates.sin_submitted, la_aware=dates.la_aware,
                                clock=policy.clock, calendar=cal),
         dates.submitted_to_panel)
-    if dates.decision:
+    if dates.la_aware and dates.dfe_notification_needed:
+        add("dfe_notification_due", rules.dfe_notification_due(dates.la_aware, cal), dates.dfe_notified)
+    if dates.decision and dates.lcspr_commissioned:
         add("lcspr_publication_due", rules.lcspr_publication_due(dates.decision), dates.published)
     if dates.publication:
         add("pre_publication_submission_due", rules.pre_publication_submission_due(dates.publication, cal),

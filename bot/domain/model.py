@@ -10,6 +10,14 @@ from bot.domain.deadlines import KeyDates, Policy
 from bot.domain.rules import ClockStart
 
 
+class LcsprOutcome(StrEnum):
+    """The safeguarding partners' decision on a local child safeguarding practice review."""
+
+    UNDECIDED = ""
+    COMMISSIONED = "commissioned"
+    NOT_COMMISSIONED = "not_commissioned"
+
+
 class Stage(StrEnum):
     """A case's life, from referral to closure (process.md §1.1 T1-T23)."""
 
@@ -123,6 +131,27 @@ class Case:
     action_plan_signed_off: date | None = None
     attention: str = ""  # why the bot wants a person to look (e.g. an approval it refused)
     subjects: tuple[str, ...] = ()  # other people agencies should search for (names go only into forms)
+    # after the rapid review (process.md T8-T18): the Panel's response, the partners' decision, the review
+    panel_responded: date | None = None
+    panel_response: str = ""  # the Panel's view, as the team summarises it
+    lcspr_outcome: LcsprOutcome = LcsprOutcome.UNDECIDED
+    reviewer: str = ""  # the commissioned reviewer, named in the notice to the Panel, Ofsted and DfE
+    no_lcspr_reasons: str = ""
+    notices_approved: bool = False  # the commissioning notice and notification letters, by an approving lead
+    notices_approved_by: str = ""
+    lcspr_delay_reason: str = ""  # e.g. criminal proceedings; each new revised date goes to the Panel once
+    lcspr_revised_publication: date | None = None
+    lcspr_report_approved: bool = False  # the final LCSPR report, for the pre-publication submission
+    lcspr_report_approved_by: str = ""
+    repository_sent: date | None = None  # sent to the national case review repository
+    # other routes (process.md T3, T4, T1, T21)
+    dfe_notified: date | None = None  # the DfE online notification (looked-after child or care leaver death)
+    age: int | None = None  # at the incident: a care leaver over 17 has no rapid review
+    incident_la: str = ""  # where it happened
+    residence_la: str = ""  # where the child normally lived
+    responsible_la: str = ""  # the authority responsible for the child
+    joint_review_with: str = ""  # another partnership running the review with us
+    dardr_contact: str = ""  # the linked domestic abuse related death review's contact
 
     def key_dates(self) -> KeyDates:
         return KeyDates(
@@ -130,6 +159,8 @@ class Case:
             publication=self.publication, action_plan_signed_off=self.action_plan_signed_off,
             submitted_to_panel=self.submitted_to_panel.date() if self.submitted_to_panel else None,
             pre_publication_sent=self.pre_publication_sent, published=self.published,
+            lcspr_commissioned=self.lcspr_outcome is not LcsprOutcome.NOT_COMMISSIONED,
+            dfe_notification_needed=self.looked_after or self.care_leaver, dfe_notified=self.dfe_notified,
         )
 
     def with_changes(self, **changes: object) -> Case:

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from bot.domain.model import Agency, AgencyRequest, Case, RequestStatus, Stage
+from bot.domain.model import Agency, AgencyRequest, Case, LcsprOutcome, RequestStatus, Stage
 from bot.ports import FieldValue
 
 CASES, AGENCIES, REQUESTS = "cases", "agencies", "requests"
@@ -49,7 +49,29 @@ CASE_COLUMNS: dict[str, tuple[str, str]] = {
     "action_plan_signed_off": ("ActionPlanSignedOffDate", "date"),
     "attention": ("NeedsAttention", "str"),
     "subjects": ("Subjects", "list"),
+    "panel_responded": ("PanelRespondedDate", "date"),
+    "panel_response": ("PanelResponse", "str"),
+    "lcspr_outcome": ("LCSPROutcome", "outcome"),
+    "reviewer": ("Reviewer", "str"),
+    "no_lcspr_reasons": ("NoLCSPRReasons", "str"),
+    "notices_approved": ("NoticesApproved", "bool"),
+    "notices_approved_by": ("NoticesApprovedBy", "str"),
+    "lcspr_delay_reason": ("LCSPRDelayReason", "str"),
+    "lcspr_revised_publication": ("LCSPRRevisedPublicationDate", "date"),
+    "lcspr_report_approved": ("LCSPRReportApproved", "bool"),
+    "lcspr_report_approved_by": ("LCSPRReportApprovedBy", "str"),
+    "repository_sent": ("RepositorySentDate", "date"),
+    "dfe_notified": ("DfENotifiedDate", "date"),
+    "age": ("AgeAtIncident", "optint"),
+    "incident_la": ("IncidentLA", "str"),
+    "residence_la": ("ResidenceLA", "str"),
+    "responsible_la": ("ResponsibleLA", "str"),
+    "joint_review_with": ("JointReviewWith", "str"),
+    "dardr_contact": ("DARDRContact", "str"),
 }
+# approval column -> the column holding who ticked it (on SharePoint, read from the version history)
+APPROVALS = {"ApprovedForSubmission": "ApprovedBy", "NoticesApproved": "NoticesApprovedBy",
+             "LCSPRReportApproved": "LCSPRReportApprovedBy"}
 
 # columns the bot computes and writes back so the team sees them in the list
 COMPUTED_COLUMNS = ("SINDue", "RapidReviewDue", "NextDeadline", "NextDeadlineDate", "RAG")
@@ -74,7 +96,7 @@ def _dump(kind: str, value: Any) -> FieldValue:
         return value.isoformat()
     if kind == "list":
         return list(value)
-    if kind in ("stage", "status"):
+    if kind in ("stage", "status", "outcome"):
         return str(value.value)
     return value
 
@@ -84,7 +106,7 @@ def _load(kind: str, column: str, value: FieldValue) -> Any:
         if kind == "str":
             return "" if value is None else str(value)
         if value is None or value == "":
-            return {"bool": False, "list": (), "int": 0}.get(kind)
+            return {"bool": False, "list": (), "int": 0, "outcome": LcsprOutcome.UNDECIDED}.get(kind)
         if kind == "date":
             return date.fromisoformat(str(value)[:10])  # SharePoint sends 2026-12-22T00:00:00Z
         if kind == "datetime":
@@ -98,8 +120,10 @@ def _load(kind: str, column: str, value: FieldValue) -> Any:
             if not isinstance(items, list):
                 raise ValueError("expected a list")
             return tuple(str(i).strip() for i in items if str(i).strip())
-        if kind == "int":
+        if kind in ("int", "optint"):
             return int(value)  # type: ignore[arg-type]
+        if kind == "outcome":
+            return LcsprOutcome(str(value))
         if kind == "stage":
             return Stage(str(value))
         if kind == "status":

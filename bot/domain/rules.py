@@ -53,6 +53,16 @@ def sin_notification_due(la_aware: date, calendar: WorkingCalendar = ENGLAND) ->
     return calendar.add_working_days(la_aware, 5)
 
 
+def dfe_notification_due(la_aware: date, calendar: WorkingCalendar = ENGLAND) -> date:
+    """The Secretary of State and Ofsted told, through the DfE online notification system, of the death of a
+    looked-after child (whether or not abuse or neglect is suspected) or of a care leaver up to and including
+    age 24: within 5 working days of the LA becoming aware (*should*; the looked-after duty is in Children Act
+    1989 Sch 2 para 20(1)(a)). The bot cannot submit the form: it tracks and reminds until the team records it.
+    Sources: process.md T3, T4; seed 001_561138213bff8628.txt §1.1.16.
+    """
+    return calendar.add_working_days(la_aware, 5)
+
+
 def rapid_review_due(
     *,
     sin_submitted: date | None,
@@ -130,6 +140,11 @@ RULES: dict[str, Rule] = {
     "rapid_review_due": Rule(
         "rapid_review_due", "Rapid review sent to the Panel (15 working days)",
         Strength.SHOULD, "Working Together 2023 / Panel guidance; seed 001_561138213bff8628.txt §1.1.21"),
+    "dfe_notification_due": Rule(
+        "dfe_notification_due",
+        "Secretary of State and Ofsted told of a looked-after child's or care leaver's death (DfE online system, "
+        "5 working days)", Strength.SHOULD,
+        "Children Act 1989 Sch 2 para 20(1)(a); Working Together 2023; process.md T3, T4"),
     "agency_return_due": Rule(
         "agency_return_due", "Agency information return (partnership's working days)",
         Strength.LOCAL, "Partnership procedure; process.md §2.4"),

@@ -27,6 +27,10 @@ class Addresses:
     mailbox: str
     authserv_id: str = ""
     trust_unauthenticated: bool = False
+    ofsted: str = ""
+    dfe: str = ""
+    secretary_of_state: str = ""
+    repository: str = ""
 
 
 @dataclass(frozen=True)

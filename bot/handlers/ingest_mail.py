@@ -229,7 +229,8 @@ def _panel_reply(now: datetime, m: InboundMessage, c: Classification, p: Partner
     deps.ledger.audit(AuditEvent(now, "panel_replied", case_ref=case.case.ref))
     if case.case.stage is Stage.SUBMITTED_TO_PANEL:
         try:
-            save_case(deps.register, case, by=BOT_ACTOR, at=now, stage=Stage.PANEL_RESPONDED)
+            save_case(deps.register, case, by=BOT_ACTOR, at=now, stage=Stage.PANEL_RESPONDED,
+                      panel_responded=deps.hours.today(now))
         except StaleItem:
             pass  # the stage is a convenience; the audit trail holds the fact
     alert(now, p, deps, key=f"panel-reply:{m.id}", case_ref=case.case.ref, what="the Panel replied",

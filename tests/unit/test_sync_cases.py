@@ -103,7 +103,7 @@ class TestSyncCases:
         add(app, sin_submitted=SIN)
         reports = tick(app, london(SIN))
         assert list(reports) == ["sync_cases", "ingest_mail", "start_rapid_review", "collate_returns", "chase_returns",
-                                 "remind_leads", "submit_to_panel", "send_outbox"]
+                                 "remind_leads", "submit_to_panel", "follow_reviews", "send_outbox"]
 
 
 class TestCaseOperations:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.adapters.graph.client import LoopThread, no_retry, status_of
+from bot.domain.records import APPROVALS
 from bot.ports import FieldValue, Item, ItemChanges, ItemNotFound, StaleItem
 
 # our list names -> the SharePoint lists `cspr-bot provision` creates
@@ -21,7 +22,6 @@ SYSTEM_FIELDS = {"id", "ContentType", "Modified", "Created", "AuthorLookupId", "
                  "Attachments", "Edit", "LinkTitleNoMenu", "LinkTitle", "ItemChildCount", "FolderChildCount",
                  "_ComplianceFlags", "_ComplianceTag", "_ComplianceTagWrittenTime", "_ComplianceTagUserId",
                  "AppAuthorLookupId", "AppEditorLookupId"}
-APPROVAL, APPROVER = "ApprovedForSubmission", "ApprovedBy"
 
 
 def _who(identity_set: Any) -> str:
@@ -196,9 +196,11 @@ class SharePointCaseRegister:
 
     # ---- approvals
     async def _with_approver(self, list_name: str, item: Item) -> Item:
-        """On a case whose approval column is ticked, ApprovedBy is whoever ticked it, from the version
-        history: what a person typed into ApprovedBy never counts."""
-        if list_name != "cases" or item.fields.get(APPROVAL) is not True:
+        """On a case with an approval column ticked (the rapid review report, the LCSPR notices, the final
+        LCSPR report), the matching "...By" column is whoever ticked it, from the version history: what a
+        person typed into it never counts."""
+        ticked_now = [column for column in APPROVALS if item.fields.get(column) is True]
+        if list_name != "cases" or not ticked_now:
             return item
         from kiota_abstractions.base_request_configuration import RequestConfiguration
         from msgraph.generated.sites.item.lists.item.items.item.versions.versions_request_builder import (
@@ -209,11 +211,14 @@ class SharePointCaseRegister:
         versions = await (await self._list(list_name)).items.by_list_item_id(item.id).versions.get(
             request_configuration=RequestConfiguration(query_parameters=query))
         history = sorted(versions.value or [], key=_version_order)  # Graph lists newest first
-        approver = ""
-        for version in history:  # the person on the version where the tick went from off to on
-            ticked = (getattr(version.fields, "additional_data", None) or {}).get(APPROVAL) is True
-            if ticked and not approver:
-                approver = _who(version.last_modified_by)
-            elif not ticked:
-                approver = ""
-        return Item(item.id, {**item.fields, APPROVER: approver}, item.etag, item.modified_by, item.modified_at)
+        approvers = {}
+        for column in ticked_now:
+            approver = ""
+            for version in history:  # the person on the version where the tick went from off to on
+                ticked = (getattr(version.fields, "additional_data", None) or {}).get(column) is True
+                if ticked and not approver:
+                    approver = _who(version.last_modified_by)
+                elif not ticked:
+                    approver = ""
+            approvers[APPROVALS[column]] = approver
+        return Item(item.id, {**item.fields, **approvers}, item.etag, item.modified_by, item.modified_at)

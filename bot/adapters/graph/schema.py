@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.domain.model import AgencyKind, RequestStatus, Stage
+from bot.domain.model import AgencyKind, LcsprOutcome, RequestStatus, Stage
 from bot.domain.records import CASE_COLUMNS, COMPUTED_COLUMNS, REQUEST_COLUMNS
 
 
@@ -23,7 +23,8 @@ class ListSpec:
     columns: tuple[Column, ...]
 
 
-KIND = {"str": "text", "date": "date", "datetime": "datetime", "bool": "boolean", "int": "number", "list": "note"}
+KIND = {"str": "text", "date": "date", "datetime": "datetime", "bool": "boolean", "int": "number", "optint": "number",
+        "list": "note"}
 INDEXED = {"Partnership", "Stage", "CaseRef", "Agency", "Token", "Status", "RAG"}
 RAG = ("red", "amber", "green", "done", "none")
 
@@ -33,6 +34,8 @@ def _column(name: str, kind: str) -> Column:
         return Column(name, "choice", tuple(s.value for s in Stage), indexed=True)
     if kind == "status":
         return Column(name, "choice", tuple(s.value for s in RequestStatus), indexed=True)
+    if kind == "outcome":
+        return Column(name, "choice", tuple(o.value for o in LcsprOutcome if o.value))
     return Column(name, KIND[kind], indexed=name in INDEXED)
 
 
