@@ -168,6 +168,17 @@ class Case:
 
 
 @dataclass(frozen=True)
+class Action:
+    """One action of a review's action plan (process.md T23): what, who owns it, by when."""
+
+    case_ref: str
+    title: str
+    owner: str  # an address the configuration names (an agency lead, a partner, the team)
+    due: date | None = None
+    done: bool = False
+
+
+@dataclass(frozen=True)
 class AgencyRequest:
     """One information request to one agency for one case."""
 

@@ -10,11 +10,11 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from bot.domain.model import Agency, AgencyRequest, Case, LcsprOutcome, RequestStatus, Stage
+from bot.domain.model import Action, Agency, AgencyRequest, Case, LcsprOutcome, RequestStatus, Stage
 from bot.ports import FieldValue
 
-CASES, AGENCIES, REQUESTS = "cases", "agencies", "requests"
-LISTS = (CASES, AGENCIES, REQUESTS)
+CASES, AGENCIES, REQUESTS, ACTIONS = "cases", "agencies", "requests", "actions"
+LISTS = (CASES, AGENCIES, REQUESTS, ACTIONS)
 
 
 class FieldError(ValueError):
@@ -89,6 +89,15 @@ REQUEST_COLUMNS: dict[str, tuple[str, str]] = {
 }
 
 
+ACTION_COLUMNS: dict[str, tuple[str, str]] = {
+    "case_ref": ("CaseRef", "str"),
+    "title": ("Title", "str"),
+    "owner": ("Owner", "str"),
+    "due": ("Due", "date"),
+    "done": ("Status", "done"),
+}
+
+
 def _dump(kind: str, value: Any) -> FieldValue:
     if value is None:
         return None
@@ -98,6 +107,8 @@ def _dump(kind: str, value: Any) -> FieldValue:
         return list(value)
     if kind in ("stage", "status", "outcome"):
         return str(value.value)
+    if kind == "done":
+        return "done" if value else "open"
     return value
 
 
@@ -105,6 +116,8 @@ def _load(kind: str, column: str, value: FieldValue) -> Any:
     try:
         if kind == "str":
             return "" if value is None else str(value)
+        if kind == "done":
+            return str(value or "open").strip().lower() == "done"
         if value is None or value == "":
             return {"bool": False, "list": (), "int": 0, "outcome": LcsprOutcome.UNDECIDED}.get(kind)
         if kind == "date":
@@ -163,6 +176,17 @@ def case_changes_to_fields(**changes: Any) -> dict[str, FieldValue]:
     if unknown:
         raise KeyError(f"not case fields: {', '.join(sorted(unknown))}")
     return {CASE_COLUMNS[a][0]: _dump(CASE_COLUMNS[a][1], v) for a, v in changes.items()}
+
+
+def action_to_fields(action: Action) -> dict[str, FieldValue]:
+    return _to_fields(action, ACTION_COLUMNS)
+
+
+def action_from_fields(fields: Mapping[str, FieldValue]) -> Action:
+    values = _from_fields(fields, ACTION_COLUMNS)
+    if not values.get("case_ref") or not values.get("owner"):
+        raise FieldError("column CaseRef or Owner is empty")
+    return Action(**values)
 
 
 def request_to_fields(request: AgencyRequest) -> dict[str, FieldValue]:

@@ -27,6 +27,7 @@ from bot.documents import contexts
 from bot.documents.render import DOCX_TYPE
 from bot.domain.casework import case_deadlines
 from bot.domain.model import LcsprOutcome, Partnership, Stage
+from bot.domain.records import ACTIONS, FieldError, action_from_fields
 from bot.domain.rules import add_months, published_until
 from bot.handlers.common import BOT_ACTOR, Deps, alert, queue
 from bot.handlers.start_rapid_review import involved_agencies
@@ -34,6 +35,7 @@ from bot.ports import Attachment, AuditEvent, Document, OutboxStatus, StaleItem
 
 BRIEFING_WORKING_DAYS = 20  # local practice: a learning briefing after a decision not to commission a review
 PRE_PUBLICATION_REMINDERS = (5, 2, 0)  # working days before the pre-publication submission is due
+ACTION_REMINDERS = (5, 0)  # working days before an action is due
 AVAILABLE_REMINDER_WORKING_DAYS = 10  # before the end of the year the report must stay published
 BEFORE_COMMISSIONING = (Stage.SUBMITTED_TO_PANEL, Stage.PANEL_RESPONDED, Stage.APPROVED, Stage.REPORT_DRAFTED,
                         Stage.RAPID_REVIEW_IN_PROGRESS, Stage.SIN_SUBMITTED)
@@ -61,6 +63,13 @@ def follow_reviews(now: datetime, *, deps: Deps) -> FollowReport:
             _commissioned(now, record, p, deps, report)
         elif case.lcspr_outcome is LcsprOutcome.NOT_COMMISSIONED:
             _not_commissioned(now, record, p, deps, report)
+    cases = {r.case.ref: r for r in all_cases(deps.register)}
+    for record in cases.values():
+        p = deps.partnerships.get(record.case.partnership)
+        if p is not None and record.case.action_plan_signed_off and record.case.stage in (
+                Stage.PUBLISHED, Stage.LCSPR_NOT_COMMISSIONED, Stage.PANEL_RESPONDED, Stage.SUBMITTED_TO_PANEL):
+            _stage(now, record, deps, Stage.ACTION_PLAN_MONITORING)
+    _actions(now, cases, deps, report)
     return report
 
 
@@ -139,7 +148,7 @@ def _draft_notices(now: datetime, record: CaseRecord, p: Partnership, deps: Deps
 def _letter_recipients(record: CaseRecord, p: Partnership) -> list[tuple[str, str, str, str]]:
     """(key code, addressee, organisation, address): each statutory safeguarding lead, then each involved
     organisation's safeguarding lead."""
-    partners = [lead for lead in p.leads if lead.role.endswith("_partner")] or [l for l in p.leads if l.can_approve]
+    partners = [lead for lead in p.leads if lead.role.endswith("_partner")] or [x for x in p.leads if x.can_approve]
     out = [(f"lead-{hashlib.sha256(lead.address.encode()).hexdigest()[:10]}", lead.name or lead.role, p.name,
             lead.address) for lead in partners]
     for code in involved_agencies(record, p):
@@ -358,6 +367,49 @@ def _not_commissioned(now: datetime, record: CaseRecord, p: Partnership, deps: D
             what=f"a learning briefing for {case.ref} is due: no local review was commissioned on "
                  f"{case.lcspr_decision:%d %b %Y}",
             action="publish a learning briefing from the rapid review's findings"))
+
+
+# ---- action plans
+
+
+def _actions(now: datetime, cases: dict[str, CaseRecord], deps: Deps, report: FollowReport) -> None:
+    """Each open action's owner is reminded 5 working days before it is due and on the day (again if the due
+    date moves); overdue actions are in the leads' digest (remind_leads)."""
+    for item in deps.register.items(ACTIONS):
+        try:
+            action = action_from_fields(item.fields)
+        except FieldError:
+            continue
+        record = cases.get(action.case_ref)
+        p = deps.partnerships.get(record.case.partnership) if record else None
+        if action.done or action.due is None or p is None or record is None:
+            continue
+        today, cal = deps.hours.today(now), p.policy.calendar
+        if not deps.hours.is_open(now, cal) or today > action.due:
+            continue
+        days_left = cal.working_days_between(today, action.due)
+        if days_left not in ACTION_REMINDERS:
+            continue
+        owner, copy = action.owner.lower(), [p.team_address]
+        if owner not in _known(p):  # the bot sends only to configured addresses: the team passes it on
+            report.add("team_alert", alert(
+                now, p, deps, key=f"action-owner:{item.id}", case_ref=action.case_ref,
+                what=f"action {item.id}'s owner is not an address in the configuration",
+                action="pass its reminders on, or make the owner an agency lead or partner in the configuration"))
+            owner, copy = p.team_address, []
+        key = f"action:{item.id}:{action.due.isoformat()}:{days_left}"
+        message = deps.composer.compose(
+            "action_reminder", key=key, to=[owner], cc=copy, classification=p.classification, partnership=p,
+            case=record.case, action=action, days_left=days_left)
+        report.add("action_reminder", int(queue(deps.ledger, key, message, now=now, case_ref=action.case_ref,
+                                                 purpose="action_reminder", due_by=action.due)))
+
+
+def _known(p: Partnership) -> set[str]:
+    found = {p.team_address, *(lead.address for lead in p.leads)}
+    for agency in p.agencies:
+        found.update((agency.lead_address, agency.escalation_address))
+    return {a.lower() for a in found}
 
 
 # ---- shared

@@ -15,10 +15,12 @@ from bot.crashpoints import crash_point
 from bot.domain.cadence import reminder_offset, returns_wanted
 from bot.domain.casework import case_deadlines
 from bot.domain.model import Case, Partnership, Stage
+from bot.domain.records import ACTIONS, FieldError, action_from_fields
 from bot.handlers.common import Deps, queue
 
 DIGEST_HORIZON = 5  # working days ahead
-SINGLE_REMINDERS = ("sin_notification_due", "rapid_review_due", "pre_publication_submission_due")
+SINGLE_REMINDERS = ("sin_notification_due", "dfe_notification_due", "rapid_review_due", "learning_event_due")
+# the pre-publication submission has its own 5/2/0 reminders in follow_reviews
 RAG_COLOURS = {"red": "#f4c7c3", "amber": "#fce8b2", "green": "#b7e1cd"}
 
 
@@ -38,8 +40,10 @@ def remind_leads(now: datetime, *, deps: Deps) -> RemindReport:
             continue
         today = deps.hours.today(now)
         mine = [c for c in cases if c.partnership == p.id]
-        rows = _digest_rows(mine, p, today, overdue_returns)
-        report.rows.extend(f"{r['ref']} {r['what']} {r['rag']}" for r in rows)
+        rows = _digest_rows(mine, p, today, overdue_returns) + _overdue_actions(deps, today, {c.ref for c in mine})
+        # the report is logged: an action's own words (free text) stay in the email
+        report.rows.extend(f"{r['ref']} {'Action overdue' if r.get('free_text') else r['what']} {r['rag']}"
+                           for r in rows)
         for lead in p.leads:
             if rows and _digest(now, p, lead.address, rows, today, deps):
                 crash_point("remind.digest_queued")
@@ -57,6 +61,21 @@ def _overdue_returns(deps: Deps, today: date, wanted: set[str]) -> dict[str, lis
         if r.request.due and r.request.due < today and not r.request.status.is_closed:
             out.setdefault(r.request.case_ref, []).append(r.request.agency)
     return out
+
+
+def _overdue_actions(deps: Deps, today: date, refs: set[str]) -> list[dict[str, Any]]:
+    """Open actions of these cases' action plans past their due date (process.md T23)."""
+    rows = []
+    for item in deps.register.items(ACTIONS):
+        try:
+            action = action_from_fields(item.fields)
+        except FieldError:
+            continue
+        if action.case_ref in refs and not action.done and action.due and action.due < today:
+            rows.append({"ref": action.case_ref, "child": "", "what": f"Action overdue ({action.owner}): "
+                         f"{action.title[:80]}", "due": action.due, "rag": "red", "colour": RAG_COLOURS["red"],
+                         "strength": "local practice", "free_text": True})
+    return sorted(rows, key=lambda r: (r["ref"], r["due"]))
 
 
 def _digest_rows(cases: list[Case], p: Partnership, today: date,

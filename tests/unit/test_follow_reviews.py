@@ -207,3 +207,69 @@ class TestNotCommissioned:
         assert case.stage is Stage.LCSPR_NOT_COMMISSIONED
         assert not [d for d in app.deps().register.items("cases") if d.fields.get("NextDeadline") ==
                     "lcspr_publication_due"]
+
+
+class TestActionPlans:
+    POLICE_LEAD = "safeguarding.reviews@northshire-police.example"
+
+    def action(self, app: App, owner: str, due: date, done: bool = False, title: str = "Audit strategy "
+               "discussions") -> str:
+        from bot.domain.model import Action
+        from bot.domain.records import ACTIONS, action_to_fields
+        item = app.register.add(ACTIONS, action_to_fields(Action(REF, title, owner, due, done)), by=TEAM)
+        return item.id
+
+    def test_the_owner_is_reminded_5_working_days_before_and_on_the_due_date_once_each(self, app):
+        add(app, lcspr_decision=DECISION, lcspr_outcome=LcsprOutcome.NOT_COMMISSIONED, no_lcspr_reasons="x",
+            action_plan_signed_off=date(2027, 3, 1))
+        item = self.action(app, self.POLICE_LEAD, date(2027, 3, 19))
+        self.action(app, self.POLICE_LEAD, date(2027, 3, 19), done=True, title="done already")
+        for day in range(10, 20):
+            follow(app, date(2027, 3, day))
+            follow(app, date(2027, 3, day), hour=14)
+        reminders = rows(app, "action:")
+        assert [o.key for o in reminders] == [f"action:{item}:2027-03-19:5", f"action:{item}:2027-03-19:0"]
+        assert reminders[0].message.to == (self.POLICE_LEAD,) and "Audit strategy discussions" in reminders[0].message.text
+        assert find_case(app.register, REF).case.stage is Stage.ACTION_PLAN_MONITORING
+
+    def test_an_owner_the_configuration_does_not_name_is_reminded_through_the_team(self, app):
+        add(app, lcspr_decision=DECISION, lcspr_outcome=LcsprOutcome.NOT_COMMISSIONED, no_lcspr_reasons="x")
+        item = self.action(app, "someone@elsewhere.example", date(2027, 3, 19))
+        follow(app, date(2027, 3, 19))
+        (reminder,) = rows(app, "action:")
+        assert reminder.message.to == (TEAM,)
+        assert [o.key for o in app.ledger.outbox() if o.key.startswith("alert:action-owner:")] == [
+            f"alert:action-owner:{item}"]
+
+    def test_an_overdue_action_is_in_the_leads_digest_but_its_words_are_not_in_the_logged_report(self, app):
+        from bot.handlers.remind_leads import remind_leads
+        add(app, lcspr_decision=DECISION, lcspr_outcome=LcsprOutcome.NOT_COMMISSIONED, no_lcspr_reasons="x")
+        self.action(app, self.POLICE_LEAD, date(2027, 3, 19), title="canary-action-words")
+        report = remind_leads(london(date(2027, 3, 22), 9), deps=app.deps())
+        digests = [o for o in app.ledger.outbox() if o.purpose == "lead_digest"]
+        assert digests and all("canary-action-words" in o.message.text for o in digests)
+        assert any("Action overdue" in row for row in report.rows)
+        assert not any("canary" in row for row in report.rows)
+
+    def test_the_learning_event_is_reminded_before_it_falls_due_two_years_after_sign_off(self, app):
+        from bot.handlers.remind_leads import remind_leads
+        add(app, lcspr_decision=DECISION, lcspr_outcome=LcsprOutcome.NOT_COMMISSIONED, no_lcspr_reasons="x",
+            action_plan_signed_off=date(2027, 3, 1))
+        remind_leads(london(date(2029, 2, 26), 9), deps=app.deps())  # 3 working days before Thu 1 Mar 2029
+        keys = [o.key for o in app.ledger.outbox() if o.purpose == "deadline_reminder"]
+        assert keys == [f"deadline:{REF}:learning_event_due:3"]
+
+
+class TestDfeNotification:
+    def test_a_looked_after_childs_death_has_the_dfe_deadline_and_reminders_until_the_team_records_it(self, app):
+        from bot.handlers.remind_leads import remind_leads
+        p = app.partnership()
+        case = Case(ref=REF, partnership=p.id, child="Child A", la_aware=date(2027, 3, 1), looked_after=True)
+        add_case(app.register, p, case, by=TEAM, at=london(date(2027, 3, 1)))
+        remind_leads(london(date(2027, 3, 3), 9), deps=app.deps())  # due Mon 8 Mar: 3 working days left
+        remind_leads(london(date(2027, 3, 5), 9), deps=app.deps())  # 1 left
+        keys = [o.key for o in app.ledger.outbox() if o.purpose == "deadline_reminder" and "dfe" in o.key]
+        assert keys == [f"deadline:{REF}:dfe_notification_due:3", f"deadline:{REF}:dfe_notification_due:1"]
+        change(app, date(2027, 3, 5), dfe_notified=date(2027, 3, 5))
+        remind_leads(london(date(2027, 3, 8), 9), deps=app.deps())
+        assert f"deadline:{REF}:dfe_notification_due:0" not in [o.key for o in app.ledger.outbox()]

@@ -93,7 +93,7 @@ class Doctor:
             missing = [c.name for c in spec.columns if c.name not in names]
             if missing:
                 raise LookupError(f"{spec.title} lacks {', '.join(missing[:5])}")
-        return ", ".join(LIST_TITLES.values()) + ", Leads, Actions"
+        return ", ".join(LIST_TITLES.values()) + ", Leads"
 
     async def _library(self) -> str:
         drive = await self.graph.sites.by_site_id(self.site).drive.get()

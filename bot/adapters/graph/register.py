@@ -17,7 +17,7 @@ from bot.domain.records import APPROVALS
 from bot.ports import FieldValue, Item, ItemChanges, ItemNotFound, StaleItem
 
 # our list names -> the SharePoint lists `cspr-bot provision` creates
-LIST_TITLES = {"cases": "Cases", "agencies": "Agencies", "requests": "Agency requests"}
+LIST_TITLES = {"cases": "Cases", "agencies": "Agencies", "requests": "Agency requests", "actions": "Actions"}
 SYSTEM_FIELDS = {"id", "ContentType", "Modified", "Created", "AuthorLookupId", "EditorLookupId", "_UIVersionString",
                  "Attachments", "Edit", "LinkTitleNoMenu", "LinkTitle", "ItemChildCount", "FolderChildCount",
                  "_ComplianceFlags", "_ComplianceTag", "_ComplianceTagWrittenTime", "_ComplianceTagUserId",
