@@ -17,7 +17,7 @@ from bot.documents import contexts
 from bot.documents.render import DOCX_TYPE
 from bot.domain.correlation import token_for
 from bot.domain.deadlines import deadlines_for
-from bot.domain.model import AgencyRequest, Partnership, RequestStatus, Stage
+from bot.domain.model import AgencyRequest, Case, Partnership, RequestStatus, Stage
 from bot.domain.rules import agency_return_due
 from bot.handlers.common import BOT_ACTOR, Deps, queue
 from bot.ports import Attachment, AuditEvent, StaleItem
@@ -51,6 +51,9 @@ def start_rapid_review(now: datetime, *, deps: Deps) -> StartReport:
         wanted = case.stage in ACTIVE or (case.stage is Stage.REFERRED and case.rapid_review_started)
         if p is None or not wanted:
             continue
+        if not_for_rapid_review(case):
+            _say_why_not(now, record, deps)
+            continue
         report.requests += _send_requests(now, record, p, deps)
         if case.stage is not Stage.RAPID_REVIEW_IN_PROGRESS and case.stage is not Stage.REPORT_DRAFTED:
             _announce(now, record, p, deps)
@@ -67,6 +70,25 @@ def start_rapid_review(now: datetime, *, deps: Deps) -> StartReport:
             except StaleItem:
                 continue  # a person edited the case meanwhile; the next tick sees their edit and carries on
     return report
+
+
+def not_for_rapid_review(case: Case) -> str:
+    """Why a case has no rapid review although its SIN date is entered ("" when it should have one)."""
+    if case.care_leaver and case.age is not None and case.age >= 18:
+        return (f"a care leaver aged {case.age}: the Secretary of State and Ofsted are notified, but there is no "
+                "rapid review or local review unless the person was under 18 (Working Together 2023; process.md T4)")
+    return ""
+
+
+def _say_why_not(now: datetime, record: CaseRecord, deps: Deps) -> None:
+    reason = not_for_rapid_review(record.case)
+    if record.case.attention == reason:
+        return
+    try:
+        save_case(deps.register, record, by=BOT_ACTOR, at=now, attention=reason)
+    except StaleItem:
+        return
+    deps.ledger.audit(AuditEvent(now, "rapid_review_not_started", case_ref=record.case.ref, detail="care leaver 18+"))
 
 
 def _send_requests(now: datetime, record: CaseRecord, p: Partnership, deps: Deps) -> int:

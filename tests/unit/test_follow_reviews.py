@@ -9,6 +9,7 @@ import pytest
 
 from bot.bootstrap import App
 from bot.cases import add_case, find_case, update_case
+from bot.domain.casework import case_deadlines
 from bot.domain.model import Case, LcsprOutcome, Stage
 from bot.handlers.follow_reviews import follow_reviews
 from bot.ports import OutboxStatus
@@ -229,7 +230,8 @@ class TestActionPlans:
             follow(app, date(2027, 3, day), hour=14)
         reminders = rows(app, "action:")
         assert [o.key for o in reminders] == [f"action:{item}:2027-03-19:5", f"action:{item}:2027-03-19:0"]
-        assert reminders[0].message.to == (self.POLICE_LEAD,) and "Audit strategy discussions" in reminders[0].message.text
+        assert reminders[0].message.to == (self.POLICE_LEAD,)
+        assert "Audit strategy discussions" in reminders[0].message.text
         assert find_case(app.register, REF).case.stage is Stage.ACTION_PLAN_MONITORING
 
     def test_an_owner_the_configuration_does_not_name_is_reminded_through_the_team(self, app):
@@ -273,3 +275,29 @@ class TestDfeNotification:
         change(app, date(2027, 3, 5), dfe_notified=date(2027, 3, 5))
         remind_leads(london(date(2027, 3, 8), 9), deps=app.deps())
         assert f"deadline:{REF}:dfe_notification_due:0" not in [o.key for o in app.ledger.outbox()]
+
+
+class TestCareLeaver:
+    def test_a_care_leaver_aged_18_or_over_gets_no_rapid_review_and_the_case_says_why(self, app):
+        from bot.handlers.start_rapid_review import start_rapid_review
+        p = app.partnership()
+        case = Case(ref=REF, partnership=p.id, child="Young person A", la_aware=date(2027, 3, 1),
+                    sin_submitted=date(2027, 3, 2), care_leaver=True, age=19, agencies=("POL",))
+        add_case(app.register, p, case, by=TEAM, at=london(date(2027, 3, 2)))
+        start_rapid_review(london(date(2027, 3, 2), 10), deps=app.deps())
+        start_rapid_review(london(date(2027, 3, 2), 11), deps=app.deps())
+        assert app.ledger.outbox() == []
+        record = find_case(app.register, REF)
+        assert "care leaver aged 19" in record.case.attention and "under 18" in record.case.attention
+        assert [e.action for e in app.ledger.audit_trail(REF)] == ["rapid_review_not_started"]
+        deadlines = {d.name for d in case_deadlines(record.case, p)}
+        assert "dfe_notification_due" in deadlines
+
+    def test_a_care_leaver_under_18_has_the_rapid_review(self, app):
+        from bot.handlers.start_rapid_review import start_rapid_review
+        p = app.partnership()
+        case = Case(ref=REF, partnership=p.id, child="Young person A", la_aware=date(2027, 3, 1),
+                    sin_submitted=date(2027, 3, 2), care_leaver=True, age=17, agencies=("POL",))
+        add_case(app.register, p, case, by=TEAM, at=london(date(2027, 3, 2)))
+        start_rapid_review(london(date(2027, 3, 2), 10), deps=app.deps())
+        assert [o.key for o in app.ledger.outbox() if o.purpose == "information_request"] == [f"request:{REF}:POL"]
