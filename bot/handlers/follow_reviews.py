@@ -27,15 +27,14 @@ from bot.documents import contexts
 from bot.documents.render import DOCX_TYPE
 from bot.domain.casework import case_deadlines
 from bot.domain.model import LcsprOutcome, Partnership, Stage
-from bot.domain.records import ACTIONS, FieldError, action_from_fields
 from bot.domain.rules import add_months, published_until
+from bot.handlers.action_plans import remind_action_owners
 from bot.handlers.common import BOT_ACTOR, Deps, alert, queue
 from bot.handlers.start_rapid_review import involved_agencies
 from bot.ports import Attachment, AuditEvent, Document, OutboxStatus, StaleItem
 
 BRIEFING_WORKING_DAYS = 20  # local practice: a learning briefing after a decision not to commission a review
 PRE_PUBLICATION_REMINDERS = (5, 2, 0)  # working days before the pre-publication submission is due
-ACTION_REMINDERS = (5, 0)  # working days before an action is due
 AVAILABLE_REMINDER_WORKING_DAYS = 10  # before the end of the year the report must stay published
 BEFORE_COMMISSIONING = (Stage.SUBMITTED_TO_PANEL, Stage.PANEL_RESPONDED, Stage.APPROVED, Stage.REPORT_DRAFTED,
                         Stage.RAPID_REVIEW_IN_PROGRESS, Stage.SIN_SUBMITTED)
@@ -69,7 +68,8 @@ def follow_reviews(now: datetime, *, deps: Deps) -> FollowReport:
         if p is not None and record.case.action_plan_signed_off and record.case.stage in (
                 Stage.PUBLISHED, Stage.LCSPR_NOT_COMMISSIONED, Stage.PANEL_RESPONDED, Stage.SUBMITTED_TO_PANEL):
             _stage(now, record, deps, Stage.ACTION_PLAN_MONITORING)
-    _actions(now, cases, deps, report)
+    for purpose, n in remind_action_owners(now, cases, deps).items():
+        report.add(purpose, n)
     return report
 
 
@@ -100,23 +100,20 @@ def _commissioned(now: datetime, record: CaseRecord, p: Partnership, deps: Deps,
 def _draft_notices(now: datetime, record: CaseRecord, p: Partnership, deps: Deps, report: FollowReport) -> None:
     """The notice and the letters, each drafted into `lcspr/` and queued held, once."""
     case, today, docs = record.case, deps.hours.today(now), deps.documents[p.id]
-    national = {"Child Safeguarding Practice Review Panel": deps.addresses.panel, "Ofsted": deps.addresses.ofsted,
-                "Department for Education": deps.addresses.dfe}
-    missing = [name for name, address in national.items() if not address]
-    if missing:
-        report.add("team_alert", alert(
-            now, p, deps, key=f"national-missing:{case.ref}", case_ref=case.ref,
-            what=f"the commissioning notice cannot go to {', '.join(missing)}: no address is configured",
-            action="set panel.ofsted_address and panel.dfe_address in the configuration"))
+    national = _addressed(now, p, deps, report, case_ref=case.ref, key=f"national-missing:{case.ref}",
+                          what="the commissioning notice", wanted={
+                              "Child Safeguarding Practice Review Panel": (deps.addresses.panel, "panel.address"),
+                              "Ofsted": (deps.addresses.ofsted, "panel.ofsted_address"),
+                              "Department for Education": (deps.addresses.dfe, "panel.dfe_address")})
     key = f"lcspr-notice:{case.ref}"
     if not deps.ledger.queued(key):
-        names = [name for name, address in national.items() if address]
+        names = list(national)
         notice = docs.render("lcspr_commissioning_notice",
                              contexts.lcspr_commissioning_notice(case, p, recipients=names, today=today))
         name = f"Commissioning notice - {case.ref}.docx"
         deps.library.save(case.ref, f"lcspr/{name}", notice.data)
         message = deps.composer.compose(
-            "lcspr_commissioning_notice", key=key, to=[a for a in national.values() if a], cc=[p.team_address],
+            "lcspr_commissioning_notice", key=key, to=list(national.values()), cc=[p.team_address],
             classification=p.classification, case=case, partnership=p, recipients=names,
             local_authority=", ".join(p.local_authorities), publication_due=_due(record, p, "lcspr_publication_due"),
             attachments=[Attachment(name, DOCX_TYPE, notice.data)])
@@ -274,16 +271,15 @@ def _submit_pre_publication(now: datetime, record: CaseRecord, p: Partnership, d
             what="the local review's final report is approved but there is none in the library",
             action=f"save it as lcspr/... final.docx (or .pdf) in the {case.ref} folder"))
         return
-    recipients = {"panel": ("Child Safeguarding Practice Review Panel", deps.addresses.panel),
-                  "sos": ("Secretary of State for Education", deps.addresses.secretary_of_state),
-                  "ofsted": ("Ofsted", deps.addresses.ofsted)}
-    missing = [name for name, address in recipients.values() if not address]
-    if missing:
-        report.add("team_alert", alert(
-            now, p, deps, key=f"prepub-missing:{case.ref}", case_ref=case.ref,
-            what=f"the final report cannot go to {', '.join(missing)}: no address is configured",
-            action="set panel.secretary_of_state_address and panel.ofsted_address in the configuration"))
+    wanted = {"Child Safeguarding Practice Review Panel": (deps.addresses.panel, "panel.address"),
+              "Secretary of State for Education": (deps.addresses.secretary_of_state,
+                                                   "panel.secretary_of_state_address"),
+              "Ofsted": (deps.addresses.ofsted, "panel.ofsted_address")}
+    addressed = _addressed(now, p, deps, report, case_ref=case.ref, key=f"prepub-missing:{case.ref}",
+                           what="the final report", wanted=wanted)
+    if len(addressed) < len(wanted):  # all three or none: the law names each of them
         return
+    recipients = {who: (name, addressed[name]) for who, name in zip(("panel", "sos", "ofsted"), wanted, strict=True)}
     data = deps.library.read(case.ref, final.path)
     name = final.path.rpartition("/")[2]
     kind = "application/pdf" if name.lower().endswith(".pdf") else DOCX_TYPE
@@ -369,50 +365,20 @@ def _not_commissioned(now: datetime, record: CaseRecord, p: Partnership, deps: D
             action="publish a learning briefing from the rapid review's findings"))
 
 
-# ---- action plans
-
-
-def _actions(now: datetime, cases: dict[str, CaseRecord], deps: Deps, report: FollowReport) -> None:
-    """Each open action's owner is reminded 5 working days before it is due and on the day (again if the due
-    date moves); overdue actions are in the leads' digest (remind_leads)."""
-    for item in deps.register.items(ACTIONS):
-        try:
-            action = action_from_fields(item.fields)
-        except FieldError:
-            continue
-        record = cases.get(action.case_ref)
-        p = deps.partnerships.get(record.case.partnership) if record else None
-        if action.done or action.due is None or p is None or record is None:
-            continue
-        today, cal = deps.hours.today(now), p.policy.calendar
-        if not deps.hours.is_open(now, cal) or today > action.due:
-            continue
-        days_left = cal.working_days_between(today, action.due)
-        if days_left not in ACTION_REMINDERS:
-            continue
-        owner, copy = action.owner.lower(), [p.team_address]
-        if owner not in _known(p):  # the bot sends only to configured addresses: the team passes it on
-            report.add("team_alert", alert(
-                now, p, deps, key=f"action-owner:{item.id}", case_ref=action.case_ref,
-                what=f"action {item.id}'s owner is not an address in the configuration",
-                action="pass its reminders on, or make the owner an agency lead or partner in the configuration"))
-            owner, copy = p.team_address, []
-        key = f"action:{item.id}:{action.due.isoformat()}:{days_left}"
-        message = deps.composer.compose(
-            "action_reminder", key=key, to=[owner], cc=copy, classification=p.classification, partnership=p,
-            case=record.case, action=action, days_left=days_left)
-        report.add("action_reminder", int(queue(deps.ledger, key, message, now=now, case_ref=action.case_ref,
-                                                 purpose="action_reminder", due_by=action.due)))
-
-
-def _known(p: Partnership) -> set[str]:
-    found = {p.team_address, *(lead.address for lead in p.leads)}
-    for agency in p.agencies:
-        found.update((agency.lead_address, agency.escalation_address))
-    return {a.lower() for a in found}
-
-
 # ---- shared
+
+
+def _addressed(now: datetime, p: Partnership, deps: Deps, report: FollowReport, *, case_ref: str, key: str,
+               what: str, wanted: dict[str, tuple[str, str]]) -> dict[str, str]:
+    """The bodies in `wanted` (name -> (address, setting)) that have an address; the team is told once, naming
+    the settings to fill, about any that have none."""
+    missing = {name: setting for name, (address, setting) in wanted.items() if not address}
+    if missing:
+        report.add("team_alert", alert(
+            now, p, deps, key=key, case_ref=case_ref,
+            what=f"{what} cannot go to {', '.join(missing)}: no address is configured",
+            action=f"set {' and '.join(missing.values())} in the configuration"))
+    return {name: address for name, (address, _setting) in wanted.items() if address}
 
 
 def _due(record: CaseRecord, p: Partnership, name: str) -> date | None:

@@ -278,13 +278,19 @@ class TestDfeNotification:
 
 
 class TestCareLeaver:
+    @staticmethod
+    def start(app: App, age: int) -> None:
+        """A care leaver's death, its SIN date entered, and the rapid review job's pass that day."""
+        from bot.handlers.start_rapid_review import start_rapid_review
+        case = Case(ref=REF, partnership=app.partnership().id, child="Young person A", la_aware=date(2027, 3, 1),
+                    sin_submitted=date(2027, 3, 2), care_leaver=True, age=age, agencies=("POL",))
+        add_case(app.register, app.partnership(), case, by=TEAM, at=london(date(2027, 3, 2)))
+        start_rapid_review(london(date(2027, 3, 2), 10), deps=app.deps())
+
     def test_a_care_leaver_aged_18_or_over_gets_no_rapid_review_and_the_case_says_why(self, app):
         from bot.handlers.start_rapid_review import start_rapid_review
         p = app.partnership()
-        case = Case(ref=REF, partnership=p.id, child="Young person A", la_aware=date(2027, 3, 1),
-                    sin_submitted=date(2027, 3, 2), care_leaver=True, age=19, agencies=("POL",))
-        add_case(app.register, p, case, by=TEAM, at=london(date(2027, 3, 2)))
-        start_rapid_review(london(date(2027, 3, 2), 10), deps=app.deps())
+        self.start(app, 19)
         start_rapid_review(london(date(2027, 3, 2), 11), deps=app.deps())
         assert app.ledger.outbox() == []
         record = find_case(app.register, REF)
@@ -294,10 +300,5 @@ class TestCareLeaver:
         assert "dfe_notification_due" in deadlines
 
     def test_a_care_leaver_under_18_has_the_rapid_review(self, app):
-        from bot.handlers.start_rapid_review import start_rapid_review
-        p = app.partnership()
-        case = Case(ref=REF, partnership=p.id, child="Young person A", la_aware=date(2027, 3, 1),
-                    sin_submitted=date(2027, 3, 2), care_leaver=True, age=17, agencies=("POL",))
-        add_case(app.register, p, case, by=TEAM, at=london(date(2027, 3, 2)))
-        start_rapid_review(london(date(2027, 3, 2), 10), deps=app.deps())
+        self.start(app, 17)
         assert [o.key for o in app.ledger.outbox() if o.purpose == "information_request"] == [f"request:{REF}:POL"]
