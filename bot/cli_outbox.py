@@ -48,8 +48,7 @@ def outbox_release(ctx: click.Context, key: str, by: str) -> None:
     item = held.get(key)
     if item is None:
         raise Failure(f"no held message with key {key!r}. Fix: `cspr-bot outbox list --status held` shows them")
-    approvers = {lead.address for p in app.partnerships.values() for lead in p.leads if lead.can_approve}
-    if by.lower() not in approvers:
+    if not any(p.can_approve(by) for p in app.partnerships.values()):
         raise Failure(f"{by} is not a lead allowed to approve; the message stays held")
     now = now_utc(None)
     with app.ledger.atomic():

@@ -96,6 +96,10 @@ class Partnership:
     def agency(self, code: str) -> Agency | None:
         return next((a for a in self.agencies if a.code == code), None)
 
+    def can_approve(self, address: str) -> bool:
+        """Whether `address` is a lead allowed to approve what goes to the Panel and national bodies."""
+        return address.lower() in {lead.address.lower() for lead in self.leads if lead.can_approve}
+
     @property
     def clock(self) -> ClockStart:
         return self.policy.clock

@@ -31,7 +31,8 @@ from bot.domain.rules import add_months, published_until
 from bot.handlers.action_plans import remind_action_owners
 from bot.handlers.common import BOT_ACTOR, Deps, alert, queue
 from bot.handlers.start_rapid_review import involved_agencies
-from bot.ports import Attachment, AuditEvent, Document, OutboxStatus, StaleItem
+from bot.handlers.submit_to_panel import REPORT_TYPES, final_report
+from bot.ports import Attachment, AuditEvent, OutboxStatus, StaleItem
 
 BRIEFING_WORKING_DAYS = 20  # local practice: a learning briefing after a decision not to commission a review
 PRE_PUBLICATION_REMINDERS = (5, 2, 0)  # working days before the pre-publication submission is due
@@ -159,8 +160,7 @@ def _release_notices(now: datetime, record: CaseRecord, p: Partnership, deps: De
     case = record.case
     if not case.notices_approved:
         return
-    approvers = {lead.address for lead in p.leads if lead.can_approve}
-    if case.notices_approved_by.lower() not in approvers:
+    if not p.can_approve(case.notices_approved_by):
         reason = (f"approval of the local review's notices by {case.notices_approved_by or 'an unknown person'} "
                   "refused: not a lead allowed to approve")
         try:
@@ -256,15 +256,14 @@ def _pre_publication(now: datetime, record: CaseRecord, p: Partnership, deps: De
 def _submit_pre_publication(now: datetime, record: CaseRecord, p: Partnership, deps: Deps, report: FollowReport,
                             due: date) -> None:
     case = record.case
-    approvers = {lead.address for lead in p.leads if lead.can_approve}
-    if case.lcspr_report_approved_by.lower() not in approvers:
+    if not p.can_approve(case.lcspr_report_approved_by):
         who = case.lcspr_report_approved_by or "an unknown person"
         report.add("team_alert", alert(
             now, p, deps, key=f"lcspr-report-refused:{case.ref}:{record.item.etag}", case_ref=case.ref,
             what=f"approval of the local review's final report by {who} refused: not a lead allowed to approve",
             action="ask an approving lead to approve the final report"))
         return
-    final = _final_report(deps, case.ref)
+    final = final_report(deps, case.ref, "lcspr")
     if final is None:
         report.add("team_alert", alert(
             now, p, deps, key=f"no-lcspr-final:{case.ref}", case_ref=case.ref,
@@ -282,7 +281,7 @@ def _submit_pre_publication(now: datetime, record: CaseRecord, p: Partnership, d
     recipients = {who: (name, addressed[name]) for who, name in zip(("panel", "sos", "ofsted"), wanted, strict=True)}
     data = deps.library.read(case.ref, final.path)
     name = final.path.rpartition("/")[2]
-    kind = "application/pdf" if name.lower().endswith(".pdf") else DOCX_TYPE
+    kind = REPORT_TYPES[name.rpartition(".")[2].lower()]
     cover = deps.documents[p.id].render("pre_publication_cover_letter", contexts.pre_publication_cover_letter(
         case, p, recipients=[n for n, _ in recipients.values()], today=deps.hours.today(now)))
     for who, (recipient_name, address) in recipients.items():
@@ -305,14 +304,6 @@ def _record_pre_publication(now: datetime, record: CaseRecord, deps: Deps) -> No
     except StaleItem:
         return  # the keys guarantee one submission each; the next tick records it
     deps.ledger.audit(AuditEvent(now, "lcspr_report_sent_pre_publication", case_ref=record.case.ref))
-
-
-def _final_report(deps: Deps, case_ref: str) -> Document | None:
-    from bot.handlers.submit_to_panel import _natural
-
-    finals = [d for d in deps.library.list(case_ref, "lcspr") if "final" in d.path.rpartition("/")[2].lower()
-              and d.path.lower().endswith((".docx", ".pdf"))]
-    return max(finals, key=lambda d: _natural(d.path.rpartition(".")[0]), default=None)
 
 
 def _published(now: datetime, record: CaseRecord, p: Partnership, deps: Deps, report: FollowReport) -> None:

@@ -33,9 +33,10 @@ class SubmitReport:
     alerts: int = 0
 
 
-def final_report(deps: Deps, case_ref: str) -> Document | None:
-    """The rapid review report the team marked final: a document under reports/ named '... final ...'."""
-    finals = [d for d in deps.library.list(case_ref, "reports") if "final" in d.path.rpartition("/")[2].lower()
+def final_report(deps: Deps, case_ref: str, folder: str = "reports") -> Document | None:
+    """The report the team marked final: a Word or PDF document in `folder` (reports/ for the rapid review,
+    lcspr/ for the local review) named '... final ...'."""
+    finals = [d for d in deps.library.list(case_ref, folder) if "final" in d.path.rpartition("/")[2].lower()
               and d.path.rpartition(".")[2].lower() in REPORT_TYPES]
     return max(finals, key=lambda d: _natural(d.path.rpartition(".")[0]), default=None)
 
@@ -67,8 +68,7 @@ def submit_to_panel(now: datetime, *, deps: Deps) -> SubmitReport:
 def _approved(now: datetime, record: CaseRecord, p: Partnership, deps: Deps, report: SubmitReport) -> bool:
     """Act on an approval; False when the case cannot go (no final report) and its deadline still matters."""
     case = record.case
-    approvers = {lead.address for lead in p.leads if lead.can_approve}
-    if case.approved_by.lower() not in approvers:
+    if not p.can_approve(case.approved_by):
         reason = f"approval by {case.approved_by or 'an unknown person'} refused: not a lead allowed to approve"
         try:
             save_case(deps.register, record, by=BOT_ACTOR, at=now, approved=False, attention=reason)
