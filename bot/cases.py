@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.domain.casework import case_deadlines, case_problems, computed_fields, derived_stage, next_reference
+from bot.domain.deadlines import Deadline
 from bot.domain.model import AgencyRequest, Case, Partnership
 from bot.domain.records import (
     CASES,
@@ -131,6 +132,12 @@ def describe(record: CaseRecord, partnership: Partnership, today: date) -> dict[
         "flags": [f for f in ("looked_after", "care_leaver", "domestic_abuse", "home_office_input")
                   if getattr(case, f)],
         "approved": case.approved, "approved_by": case.approved_by, "delay_reason": case.delay_reason,
+        "age": case.age, "incident_la": case.incident_la, "residence_la": case.residence_la,
+        "responsible_la": case.responsible_la, "joint_review_with": case.joint_review_with,
+        "dardr_contact": case.dardr_contact, "dfe_notification": dfe_notification(case, found),
+        "lcspr_outcome": case.lcspr_outcome.value, "reviewer": case.reviewer,
+        "notices_approved_by": case.notices_approved_by, "lcspr_report_approved_by": case.lcspr_report_approved_by,
+        "attention": case.attention,
         "rag": computed_fields(case, partnership, today)["RAG"],
         "deadlines": [
             {"name": d.name, "due": d.due.isoformat(), "met_on": _iso(d.met_on),
@@ -139,6 +146,20 @@ def describe(record: CaseRecord, partnership: Partnership, today: date) -> dict[
         ],
         "modified_by": record.item.modified_by, "modified_at": record.item.modified_at.isoformat(),
     }
+
+
+def dfe_notification(case: Case, found: list[Deadline]) -> str:
+    """What a looked-after child's or care leaver's case must show (process.md T3, T4): the DfE online
+    notification to the Secretary of State and Ofsted, whether or not abuse or neglect is suspected."""
+    due = next((d for d in found if d.name == "dfe_notification_due"), None)
+    if due is None:
+        return ""
+    who = "looked-after child" if case.looked_after else "care leaver"
+    if due.met_on:
+        return f"made {due.met_on.isoformat()} ({who})"
+    return (f"the Secretary of State and Ofsted must be notified through the DfE online system by "
+            f"{due.due.isoformat()} ({who}; whether or not abuse or neglect is suspected); the bot cannot "
+            f"submit it: record the date with --dfe-notified")
 
 
 def _iso(d: date | None) -> str | None:

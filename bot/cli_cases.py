@@ -11,6 +11,33 @@ import click
 from bot.cli_common import DATE, Failure, emit_json, now_utc, open_app, rag_label
 
 FLAGS = ("looked_after", "care_leaver", "domestic_abuse", "home_office_input")
+# option -> case attribute, for plain values that `case add` and `case update` both take
+PLACES = (("age", "age"), ("incident_la", "incident_la"), ("residence_la", "residence_la"),
+          ("responsible_la", "responsible_la"), ("joint_review", "joint_review_with"), ("dardr", "dardr_contact"))
+# option -> case attribute, for what happens after the rapid review (`case update` only)
+LATER = (("panel_responded", "panel_responded"), ("panel_response", "panel_response"), ("reviewer", "reviewer"),
+         ("no_lcspr_reasons", "no_lcspr_reasons"), ("lcspr_delay_reason", "lcspr_delay_reason"),
+         ("lcspr_revised_date", "lcspr_revised_publication"), ("published", "published"),
+         ("repository_sent", "repository_sent"), ("signed_off", "action_plan_signed_off"),
+         ("dfe_notified", "dfe_notified"))
+SHOWN = ("ref", "partnership", "child", "stage", "la_aware", "sin_submitted", "agencies", "flags", "approved",
+         "approved_by", "delay_reason", "age", "incident_la", "residence_la", "responsible_la", "joint_review_with",
+         "dardr_contact", "dfe_notification", "lcspr_outcome", "reviewer", "notices_approved_by",
+         "lcspr_report_approved_by", "attention", "modified_by", "modified_at")
+
+
+def place_options(f: Any) -> Any:
+    """Age and the three local authorities, a joint review and a linked DARDR (process.md T1, T21)."""
+    for decorator in reversed((
+        click.option("--age", type=click.IntRange(0, 30), help="Age at the incident (a care leaver 18+ has no RR)."),
+        click.option("--incident-la", help="Local authority where the incident happened."),
+        click.option("--residence-la", help="Local authority where the child normally lived."),
+        click.option("--responsible-la", help="Local authority responsible for the child (e.g. looked after)."),
+        click.option("--joint-review", help="Another partnership reviewing jointly with this one."),
+        click.option("--dardr", help="Contact for a linked domestic abuse related death review."),
+    )):
+        f = decorator(f)
+    return f
 
 
 def _agency_codes(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -36,13 +63,14 @@ def case() -> None:
 @click.option("--care-leaver", is_flag=True, help="The young person is a care leaver.")
 @click.option("--domestic-abuse", is_flag=True, help="Domestic abuse is known or suspected.")
 @click.option("--home-office", "home_office_input", is_flag=True, help="Home Office (NCCU) input needed.")
+@place_options
 @click.option("--by", "by", help="Who is adding it (default: the partnership's team address).")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def case_add(ctx: click.Context, ref: str, partnership: str | None, child: str, incident: date | None,
              aware: date, sin: date | None, sin_ref: str, agencies: tuple[str, ...], looked_after: bool,
              care_leaver: bool, domestic_abuse: bool, home_office_input: bool, by: str | None,
-             as_json: bool) -> None:
+             as_json: bool, **places: Any) -> None:
     """Add a case; its deadlines are computed at once."""
     from bot.cases import CaseError, add_case, describe
     from bot.domain.model import Case
@@ -53,7 +81,8 @@ def case_add(ctx: click.Context, ref: str, partnership: str | None, child: str, 
     new = Case(ref=ref.strip().upper(), partnership=p.id, child=child.strip(), incident=incident, la_aware=aware,
                sin_submitted=sin, sin_reference=sin_ref, agencies=_agency_codes(agencies),
                looked_after=looked_after, care_leaver=care_leaver, domestic_abuse=domestic_abuse,
-               home_office_input=home_office_input)
+               home_office_input=home_office_input,
+               **{attr: places[option] for option, attr in PLACES if places[option] is not None})
     try:
         record = add_case(app.register, p, new, by=by or p.team_address, at=now)
     except CaseError as exc:
@@ -86,6 +115,23 @@ def case_add(ctx: click.Context, ref: str, partnership: str | None, child: str, 
 @click.option("--stage", help="Set the stage (see `case show`).")
 @click.option("--decision", type=DATE, help="Date of the decision to commission an LCSPR.")
 @click.option("--publication", type=DATE, help="Planned publication date of the LCSPR report.")
+@place_options
+@click.option("--panel-responded", type=DATE, help="Date the Panel responded to the rapid review.")
+@click.option("--panel-response", help="The Panel's view, in a sentence.")
+@click.option("--lcspr", "lcspr", type=click.Choice(["commissioned", "not-commissioned"]),
+              help="The partners' decision (give --decision with it).")
+@click.option("--reviewer", help="The commissioned reviewer (named in the notice to the Panel, Ofsted, DfE).")
+@click.option("--no-lcspr-reasons", help="Why no LCSPR was commissioned.")
+@click.option("--approve-notices", is_flag=True, help="Approve the commissioning notice and letters (leads only).")
+@click.option("--approve-lcspr-report", is_flag=True, help="Approve the final LCSPR report for the "
+              "pre-publication submission (leads only).")
+@click.option("--lcspr-delay-reason", help="Why the LCSPR will publish later than planned.")
+@click.option("--lcspr-revised-date", type=DATE, help="The revised publication date that goes with it.")
+@click.option("--published", type=DATE, help="Date the LCSPR report was published.")
+@click.option("--repository-sent", type=DATE, help="Date sent to the national case review repository.")
+@click.option("--signed-off", type=DATE, help="Date the action plan was signed off.")
+@click.option("--dfe-notified", type=DATE, help="Date the DfE online notification was made (looked after or "
+              "care leaver).")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def case_update(ctx: click.Context, ref: str, by: str, as_json: bool, **options: Any) -> None:
@@ -109,7 +155,8 @@ def case_update(ctx: click.Context, ref: str, by: str, as_json: bool, **options:
                           f"{', '.join(s.value for s in Stage)}") from None
     if not changes:
         raise Failure("nothing to change. Fix: give at least one option, see `cspr-bot case update --help`")
-    if options["approve"] and not any(lead.address == by.lower() and lead.can_approve for lead in p.leads):
+    approving = options["approve"] or options["approve_notices"] or options["approve_lcspr_report"]
+    if approving and not p.can_approve(by):
         click.echo(f"warning: {by} is not a lead allowed to approve; the bot will refuse this approval", err=True)
     try:
         record = update_case(app.register, p, current.case.ref, changes, by=by.lower(), at=now)
@@ -124,13 +171,17 @@ def case_update(ctx: click.Context, ref: str, by: str, as_json: bool, **options:
 
 
 def _changes(agencies: tuple[str, ...], o: dict[str, Any], by: str) -> dict[str, Any]:
+    from bot.domain.model import LcsprOutcome
+
     changes: dict[str, Any] = {}
     for option, attr in (("incident", "incident"), ("aware", "la_aware"), ("sin", "sin_submitted"),
                          ("sin_ref", "sin_reference"), ("delay_reason", "delay_reason"),
                          ("revised_date", "revised_due"), ("decision", "lcspr_decision"),
-                         ("publication", "publication"), *((f, f) for f in FLAGS)):
+                         ("publication", "publication"), *((f, f) for f in FLAGS), *PLACES, *LATER):
         if o[option] is not None:
             changes[attr] = o[option]
+    if o["lcspr"]:
+        changes["lcspr_outcome"] = LcsprOutcome(o["lcspr"].replace("-", "_"))
     added, removed = _agency_codes(o["add_agency"]), set(_agency_codes(o["remove_agency"]))
     if added or removed:
         changes["agencies"] = tuple(a for a in dict.fromkeys(agencies + added) if a not in removed)
@@ -138,6 +189,10 @@ def _changes(agencies: tuple[str, ...], o: dict[str, Any], by: str) -> dict[str,
         changes["rapid_review_started"] = True
     if o["approve"]:
         changes["approved"], changes["approved_by"] = True, by.lower()
+    if o["approve_notices"]:
+        changes["notices_approved"], changes["notices_approved_by"] = True, by.lower()
+    if o["approve_lcspr_report"]:
+        changes["lcspr_report_approved"], changes["lcspr_report_approved_by"] = True, by.lower()
     return changes
 
 
@@ -176,9 +231,10 @@ def case_show(ctx: click.Context, ref: str, as_json: bool) -> None:
     if as_json:
         emit_json(view)
         return
-    for key in ("ref", "partnership", "child", "stage", "la_aware", "sin_submitted", "agencies", "flags",
-                "approved", "approved_by", "delay_reason", "modified_by", "modified_at"):
+    for key in SHOWN:
         value = view[key]
+        if value in ("", None, []) and key not in ("ref", "stage", "la_aware"):
+            continue
         click.echo(f"{key:<14} {', '.join(value) if isinstance(value, list) else value}")
     click.echo(f"{'rag':<14} {rag_label(view['rag'])}")
     _print_deadlines(view)

@@ -107,35 +107,44 @@ def run(ctx: click.Context) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def status(ctx: click.Context, as_json: bool) -> None:
-    """The workspace at a glance: cases by RAG state, outbox and inbound counts."""
+    """Every open case across the partnerships (stage, next deadline, RAG), and the outbox."""
     from bot.ports import OutboxStatus
 
     app = open_app(ctx)
     views = _views(ctx, None)
     outbox = Counter(item.status.value for item in app.ledger.outbox())
+    names = {p.id: p.name for p in app.partnerships.values()}
     data: dict[str, Any] = {
         "workspace": str(app.workspace.root) if app.workspace else None,
-        "partnerships": [p.name for p in app.partnerships.values()],
+        "partnerships": list(names.values()),
         "cases": len(views),
         "rag": dict(Counter(v["rag"] for v in views)),
         "outbox": {s.value: outbox.get(s.value, 0) for s in OutboxStatus},
         "open_cases": [
-            {"ref": v["ref"], "stage": v["stage"], "rag": v["rag"],
+            {"ref": v["ref"], "partnership": v["partnership"], "stage": v["stage"], "rag": v["rag"],
              "next": next(({"name": d["name"], "due": d["due"]} for d in v["deadlines"]
-                           if d["met_on"] is None and d["rag"] != "none"), None)}
+                           if d["met_on"] is None and d["rag"] != "none"), None),
+             "dfe_notification": v["dfe_notification"], "attention": v["attention"]}
             for v in views if v["stage"] != "closed"
         ],
     }
     if as_json:
         emit_json(data)
         return
-    click.echo(f"workspace  {data['workspace']}")
+    click.echo(f"workspace  {data['workspace'] or 'Microsoft 365'}")
     by_rag = "  ".join(f"{rag_label(k)} {n}" for k, n in sorted(data["rag"].items()))
     click.echo(f"cases      {data['cases']}  {by_rag}")
     click.echo("outbox     " + "  ".join(f"{k} {n}" for k, n in data["outbox"].items()))
-    for c in data["open_cases"]:
-        nxt = f"{c['next']['name']} {c['next']['due']}" if c["next"] else "no open deadline"
-        click.echo(f"  {c['ref']:<14} {c['stage']:<26} {nxt:<42} {rag_label(c['rag'])}")
+    for pid, name in names.items():
+        mine = [c for c in data["open_cases"] if c["partnership"] == pid]
+        click.echo(f"\n{name}: {len(mine)} open case{'' if len(mine) == 1 else 's'}")
+        for c in mine:
+            nxt = f"{c['next']['name']} {c['next']['due']}" if c["next"] else "no open deadline"
+            click.echo(f"  {c['ref']:<14} {c['stage']:<34} {nxt:<42} {rag_label(c['rag'])}")
+            if c["dfe_notification"] and not c["dfe_notification"].startswith("made"):
+                click.echo(f"  {'':<14} DfE notification: {c['dfe_notification']}")
+            if c["attention"]:
+                click.echo(f"  {'':<14} needs attention: {c['attention']}")
 
 
 @click.command()

@@ -107,6 +107,59 @@ class TestCaseCommands:
         assert status["cases"] == 1 and status["outbox"]["pending"] == 0
         assert status["open_cases"][0]["next"] == {"name": "rapid_review_due", "due": "2027-01-18"}
 
+    def test_a_looked_after_childs_case_shows_the_dfe_notification_and_its_places(self, tmp_path):
+        ws = str(tmp_path / "ws")
+        cspr("--workspace", ws, "case", "add", "--child", "Child D", "--aware", "2026-12-22", "--looked-after",
+             "--age", "15", "--incident-la", "Southshire", "--residence-la", "Northshire", "--responsible-la",
+             "Northshire", "--joint-review", "Southshire SCP", "--dardr", "dhr@southshire-csp.example")
+        shown = json.loads(cspr("--workspace", ws, "case", "show", "RR-2026-001", "--json").stdout)
+        assert (shown["age"], shown["incident_la"], shown["residence_la"], shown["responsible_la"]) == (
+            15, "Southshire", "Northshire", "Northshire")
+        assert shown["joint_review_with"] == "Southshire SCP" and shown["dardr_contact"] == "dhr@southshire-csp.example"
+        assert "Secretary of State and Ofsted must be notified through the DfE online system by 2026-12-31" in (
+            shown["dfe_notification"])
+        text = cspr("--workspace", ws, "status").stdout
+        assert "DfE notification: the Secretary of State and Ofsted must be notified" in text
+        cspr("--workspace", ws, "case", "update", "RR-2026-001", "--dfe-notified", "2026-12-23", "--by",
+             "business-team@northshire-scp.example")
+        shown = json.loads(cspr("--workspace", ws, "case", "show", "RR-2026-001", "--json").stdout)
+        assert shown["dfe_notification"] == "made 2026-12-23 (looked-after child)"
+        assert "DfE notification" not in cspr("--workspace", ws, "status").stdout
+
+    def test_the_lcspr_decision_approvals_and_publication_are_entered_from_the_command_line(self, tmp_path):
+        ws, chair = str(tmp_path / "ws"), "crg.chair@northshire-scp.example"
+        cspr("--workspace", ws, "case", "add", "--child", "Child A", "--aware", "2026-12-22", "--sin", "2026-12-23")
+        cspr("--workspace", ws, "case", "update", "RR-2026-001", "--by", chair, "--panel-responded", "2027-02-01",
+             "--panel-response", "Agrees an LCSPR", "--lcspr", "commissioned", "--decision", "2027-02-03",
+             "--reviewer", "R. Example", "--approve-notices")
+        done = cspr("--workspace", ws, "case", "update", "RR-2026-001", "--by", chair,
+                    "--publication", "2027-07-30", "--approve-lcspr-report")
+        assert "warning" not in done.stderr
+        shown = json.loads(cspr("--workspace", ws, "case", "show", "RR-2026-001", "--json").stdout)
+        assert shown["lcspr_outcome"] == "commissioned" and shown["reviewer"] == "R. Example"
+        assert shown["notices_approved_by"] == chair and shown["lcspr_report_approved_by"] == chair
+        dues = {d["name"]: d["due"] for d in shown["deadlines"]}
+        assert dues["lcspr_publication_due"] == "2027-08-03"
+        assert dues["pre_publication_submission_due"] == "2027-07-21"
+        refused = cspr("--workspace", ws, "case", "update", "RR-2026-001", "--approve-notices", "--by",
+                       "intern@x.example")
+        assert "not a lead allowed to approve" in refused.stderr
+
+    def test_status_lists_open_cases_under_each_partnership(self, tmp_path):
+        ws, config = str(tmp_path / "ws"), "config/pan-county.example.toml"
+        for pid, child in (("east-wessex", "Child A"), ("west-wessex", "Child B"), ("east-wessex", "Child C")):
+            cspr("--config", config, "--workspace", ws, "case", "add", "--partnership", pid, "--child", child,
+                 "--aware", "2026-12-22")
+        text = cspr("--config", config, "--workspace", ws, "status").stdout
+        east = text.index("East Wessex Safeguarding Children Partnership: 2 open cases")
+        west = text.index("West Wessex Safeguarding Children Partnership: 1 open case")
+        city = text.index("Wessex City Safeguarding Children Partnership: 0 open cases")
+        assert text.index("EW-2026-001") > east and text.index("EW-2026-002") < west < text.index("WW-2026-001") < city
+        data = json.loads(cspr("--config", config, "--workspace", ws, "status", "--json").stdout)
+        assert {c["ref"]: c["partnership"] for c in data["open_cases"]} == {
+            "EW-2026-001": "east-wessex", "EW-2026-002": "east-wessex", "WW-2026-001": "west-wessex"}
+        assert all(c["next"]["name"] == "sin_notification_due" for c in data["open_cases"])
+
 
 class TestConfigErrors:
     def test_a_malformed_config_names_the_key_and_the_fix(self, tmp_path):
