@@ -1,9 +1,10 @@
 """A complete, fictional context for every document template. One source for three things: the keys a
 template may use (a partnership template using any other fails at start), the render tests, and the
-previews and key lists in templates/README.md."""
+previews and key lists in templates/README.md. Also a filled-in referral form, as an agency would send it."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 COMMON: dict[str, Any] = {
@@ -124,6 +125,58 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "submission_due": "9 July 2027",
         "recipients": ["Child Safeguarding Practice Review Panel", "Secretary of State for Education", "Ofsted"],
     },
+    "referral_form": {
+        "classification": COMMON["classification"],
+        "partnership_name": COMMON["partnership_name"],
+        "contact": COMMON["contact"],
+    },
 }
 
 TEMPLATES = tuple(EXAMPLES)
+
+# A fictional agency's answers on the referral form, by short name (filled_referral's keywords).
+REFERRAL_ANSWERS: dict[str, str] = {
+    "child": "Child B",
+    "age": "14",
+    "incident": "10/01/2027",
+    "la_aware": "12/01/2027",
+    "incident_la": "Northshire County Council",
+    "residence_la": "Southshire Borough Council",
+    "responsible_la": "Northshire County Council",
+    "looked_after": "No",
+    "care_leaver": "No",
+    "domestic_abuse": "Yes",
+    "agencies": "POL, CSC, HLT",
+    "referring_agency": "Northshire Police",
+    "referrer": "DS Example, safeguarding lead",
+    "agreed": "Yes",
+    "what_happened": "Child B was taken to hospital with a head injury that was not explained. Child B's younger "
+                     "sibling is staying with a family member under a safety plan.",
+    "criteria": "Neglect is suspected and Child B has been seriously harmed.",
+}
+
+
+def filled_referral(**overrides: str) -> bytes:
+    """The shipped referral form, rendered with its example context and filled in with REFERRAL_ANSWERS (changed by
+    `overrides`, e.g. la_aware="31/02/2027"): each answer in the cell beside its label, or the empty paragraph
+    under its heading."""
+    from docx import Document  # here, not at the top: the bot imports this module for EXAMPLES alone
+
+    from bot.documents.referral import LABELS, SECTIONS
+    from bot.documents.render import DocumentTemplates  # imports this module
+
+    if unknown := set(overrides) - set(REFERRAL_ANSWERS):
+        raise TypeError(f"filled_referral() got unexpected keywords {sorted(unknown)}")
+    answers = {**REFERRAL_ANSWERS, **overrides}
+    labels = {label: answers["agreed" if name == "agreed_by_senior_lead" else name] for name, label in LABELS.items()}
+    doc = Document(io.BytesIO(DocumentTemplates().render("referral_form", EXAMPLES["referral_form"]).data))
+    for row in (row for table in doc.tables for row in table.rows):
+        if row.cells[0].text in labels:
+            row.cells[1].text = labels[row.cells[0].text]
+    paragraphs = doc.paragraphs
+    for name, heading in SECTIONS.items():
+        at = next(i for i, p in enumerate(paragraphs) if p.text == heading)
+        next(p for p in paragraphs[at + 1:] if not p.text).text = answers[name]
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()

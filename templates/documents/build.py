@@ -125,6 +125,38 @@ def information_request() -> None:
     save(doc, "information_request")
 
 
+REFERRAL_ROWS = (
+    "Child (pseudonym for the register)", "Age at the incident", "Date of the incident",
+    "Date the local authority became aware", "Local authority where the incident happened",
+    "Local authority where the child normally lives", "Local authority responsible for the child",
+    "Looked after (yes/no)", "Care leaver (yes/no)", "Domestic abuse known or suspected (yes/no)", "Agencies involved",
+    "Referring agency", "Referrer (name and role)", "Agreed with your agency's senior safeguarding lead (yes/no)",
+)
+REFERRAL_SECTIONS = (
+    ("What happened", "The incident and how it came to light, the harm to the child, and what has been done since to "
+                      "keep the child and any other children safe. Use pseudonyms for the child and family."),
+    ("Why the criteria may be met", "Whether abuse or neglect is known or suspected and the child has died or been "
+                                    "seriously harmed, or the child was looked after and has died. Say what is not "
+                                    "yet known."),
+)
+
+
+def referral_form() -> None:
+    """The blank form a partner agency's safeguarding lead fills in to refer a serious incident; the bot reads it
+    back by its row labels and headings (bot/documents/referral.py), so keep their opening words."""
+    doc = new("Serious incident referral", "serious incident referral")
+    doc.add_paragraph("To refer a serious incident to {{ partnership_name }}: complete this form, agree it with your "
+                      "agency's senior safeguarding lead and email it securely to {{ contact }}.")
+    guidance(doc, "Use the child's pseudonym, never their name. Write dates as day/month/year, e.g. 12/01/2027, and "
+                  "answer yes/no questions with yes or no. List agencies by name or code, separated by commas.")
+    facts(doc, [(label, "") for label in REFERRAL_ROWS])
+    for title, hint in REFERRAL_SECTIONS:
+        doc.add_heading(title, level=2)
+        guidance(doc, hint)
+        doc.add_paragraph("")
+    save(doc, "referral_form")
+
+
 def rapid_review_report() -> None:
     doc = new("Rapid review report", "{{ case_ref }} – version {{ version }}")
     facts(doc, [("Partnership", "{{ partnership_name }}"), ("Local authority", "{{ local_authority }}"),
@@ -247,4 +279,5 @@ if __name__ == "__main__":
     information_request()
     rapid_review_report()
     letters()
+    referral_form()
     print("built:", ", ".join(sorted(p.name for p in HERE.glob("*.docx"))))

@@ -14,6 +14,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from bot.documents.examples import EXAMPLES  # noqa: E402
 
 PURPOSE = {
+    "referral_form": "the blank serious incident referral form a partner agency fills in and emails to the "
+                     "business team",
     "information_request": "the individual agency summary form attached to every request email",
     "rapid_review_report": "the draft the bot collates from the returns (saved as `draft vN`)",
     "lcspr_notification_letter": "to statutory safeguarding leads and involved organisations",
