@@ -1,7 +1,9 @@
 """remind_leads: every working day from opening time, one digest per lead of the cases with
-deadlines in the next 5 working days and anything overdue (HTML table for Outlook, plain text too);
-and single reminders 3 working days, 1 working day and on the day before the SIN notification, the
-rapid review and the pre-publication submission fall due."""
+deadlines in the next 5 working days and anything overdue (HTML table for Outlook, plain text too), with
+every open case's stage, next deadline and RAG state below; on the first working day of the week the
+digest goes even when nothing is close, and carries the timeline picture (PNG and HTML) of each case with
+a deadline in the next 10 working days. And single reminders 3 working days, 1 working day and on the day
+the SIN notification, the DfE notification, the rapid review and the learning event fall due."""
 
 from __future__ import annotations
 
@@ -10,13 +12,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from bot.case_timeline import due_soon, file_names, pictures
 from bot.cases import all_cases, requests_of
 from bot.crashpoints import crash_point
 from bot.domain.cadence import reminder_offset, returns_wanted
+from bot.domain.calendar import WorkingCalendar
 from bot.domain.casework import case_deadlines
+from bot.domain.deadlines import next_deadline, overall_rag
 from bot.domain.model import Case, Partnership, Stage
 from bot.domain.records import ACTIONS, FieldError, action_from_fields
 from bot.handlers.common import Deps, queue
+from bot.ports import Attachment
 
 DIGEST_HORIZON = 5  # working days ahead
 SINGLE_REMINDERS = ("sin_notification_due", "dfe_notification_due", "rapid_review_due", "learning_event_due")
@@ -44,10 +50,15 @@ def remind_leads(now: datetime, *, deps: Deps) -> RemindReport:
         # the report is logged: an action's own words (free text) stay in the email
         report.rows.extend(f"{r['ref']} {'Action overdue' if r.get('free_text') else r['what']} {r['rag']}"
                            for r in rows)
-        for lead in p.leads:
-            if rows and _digest(now, p, lead.address, rows, today, deps):
-                crash_point("remind.digest_queued")
-                report.digests += 1
+        weekly = _first_working_day_of_week(today, p.policy.calendar)
+        keys = {lead.address: _digest_key(p, lead.address, today) for lead in p.leads}
+        if (rows or (weekly and mine)) and not all(deps.ledger.queued(k) for k in keys.values()):
+            overview = _open_cases(mine, p, today)
+            attachments = _timelines(mine, p, today) if weekly else []  # drawn once a day, not every tick
+            for address, key in keys.items():
+                if _digest(now, p, key, address, rows, overview, attachments, today, deps):
+                    crash_point("remind.digest_queued")
+                    report.digests += 1
         for case in mine:
             report.reminders += _single_reminders(now, p, case, today, deps)
     return report
@@ -95,11 +106,45 @@ def _digest_rows(cases: list[Case], p: Partnership, today: date,
     return rows
 
 
-def _digest(now: datetime, p: Partnership, address: str, rows: list[dict[str, Any]], today: date,
-            deps: Deps) -> bool:
-    key = f"digest:{p.id}:{hashlib.sha256(address.encode()).hexdigest()[:10]}:{today}"  # no address in keys
+def _first_working_day_of_week(today: date, cal: WorkingCalendar) -> bool:
+    monday = today.toordinal() - today.weekday()
+    return cal.is_working_day(today) and not any(
+        cal.is_working_day(date.fromordinal(d)) for d in range(monday, today.toordinal()))
+
+
+def _open_cases(cases: list[Case], p: Partnership, today: date) -> list[dict[str, Any]]:
+    """Every open case: stage, next deadline and RAG state."""
+    out = []
+    for case in sorted(cases, key=lambda c: c.ref):
+        found = case_deadlines(case, p)
+        nxt, rag = next_deadline(found), overall_rag(found, today, p.policy).value
+        out.append({"ref": case.ref, "child": case.child, "stage": case.stage.value.replace("_", " "),
+                    "next": nxt.rule.summary if nxt else "no open deadline", "due": nxt.due if nxt else None,
+                    "rag": rag, "colour": RAG_COLOURS.get(rag, "#ffffff")})
+    return out
+
+
+def _timelines(cases: list[Case], p: Partnership, today: date) -> list[Attachment]:
+    """The timeline pictures of the cases with a deadline in the next 10 working days."""
+    attachments = []
+    for case in sorted(cases, key=lambda c: c.ref):
+        if due_soon(case, p, today):
+            png, html = pictures(case, p, today)
+            png_name, html_name = file_names(case.ref)
+            attachments += [Attachment(png_name, "image/png", png),
+                            Attachment(html_name, "text/html", html.encode())]
+    return attachments
+
+
+def _digest_key(p: Partnership, address: str, today: date) -> str:
+    return f"digest:{p.id}:{hashlib.sha256(address.encode()).hexdigest()[:10]}:{today}"  # no address in keys
+
+
+def _digest(now: datetime, p: Partnership, key: str, address: str, rows: list[dict[str, Any]],
+            overview: list[dict[str, Any]], attachments: list[Attachment], today: date, deps: Deps) -> bool:
     message = deps.composer.compose("lead_digest", key=key, to=[address], classification=p.classification,
-                                    partnership=p, rows=rows, today=today)
+                                    partnership=p, rows=rows, cases=overview, today=today,
+                                    attachments=attachments)
     return queue(deps.ledger, key, message, now=now, case_ref="", purpose="lead_digest")
 
 

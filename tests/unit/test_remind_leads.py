@@ -7,6 +7,7 @@ Thu 31 Dec (5 working days: 23, 24, 29, 30, 31 Dec).
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
 from bot.cases import add_case, update_case
@@ -61,10 +62,10 @@ class TestLeadDigest:
         add_014(app)
         add_015(app)
         remind(app, date(2026, 12, 23))  # SIN due for 015 in 4 working days; 014's review in 12
-        text = digests(app)[0].message.text
+        text, _, overview = digests(app)[0].message.text.partition("Every open case")
         assert "RR-2026-015 (Child B): Serious incident notification" in text
         assert "Thursday 31 December 2026" in text
-        assert "RR-2026-014" not in text
+        assert "RR-2026-014" not in text and "RR-2026-014" in overview
 
     def test_lists_overdue_deadlines_and_overdue_agency_returns_in_red(self, app):
         add_014(app)
@@ -138,7 +139,55 @@ class TestLeadDigest:
     def test_a_met_deadline_is_not_listed(self, app):
         add_014(app)
         remind(app, date(2026, 12, 21))  # the met SIN deadline (24 Dec) is 3 working days away
-        assert digests(app) == []
+        # a Monday: the weekly overview goes, with no deadline listed as close
+        assert digests(app) and all("Nothing is due in the next 5 working days" in o.message.text
+                                    and "Serious incident notification" not in o.message.text for o in digests(app))
+
+    def test_lists_every_open_case_with_its_stage_next_deadline_and_rag(self, app):
+        add_014(app)
+        add_015(app)
+        remind(app, date(2026, 12, 23))
+        message = digests(app)[0].message
+        overview = message.text.partition("Every open case (stage; next deadline):")[2]
+        assert "GREEN  RR-2026-014 (Child A): sin submitted; Rapid review sent to the Panel (15 working days), " \
+               "due Wednesday 13 January 2027" in overview
+        assert "RR-2026-015 (Child B): referred; Serious incident notification" in overview
+        assert message.html.count("<td>referred</td>") == 1 and message.html.count("<td>sin submitted</td>") == 1
+        assert message.attachments == ()  # a Wednesday: no pictures
+
+    def test_the_first_working_day_of_the_week_sends_the_overview_even_with_nothing_close(self, app):
+        add_014(app)  # rapid review due Wed 13 Jan: 7 working days from Mon 4 Jan, so not in the 5-day list
+        remind(app, date(2027, 1, 4))
+        assert len(digests(app)) == 6
+        text = digests(app)[0].message.text
+        assert "Nothing is due in the next 5 working days" in text and "RR-2026-014 (Child A)" in text
+        remind(app, date(2027, 1, 5))
+        assert len(digests(app)) == 6  # Tuesday, still nothing within 5 working days: no digest
+
+    def test_the_weekly_digest_carries_the_timeline_of_each_case_with_a_deadline_in_ten_working_days(self, app):
+        from PIL import Image
+
+        add_014(app)  # due Wed 13 Jan 2027: 7 working days from Mon 4 Jan
+        p = app.partnership()
+        add_case(app.register, p, Case(ref="RR-2026-016", partnership=p.id, child="Child C",
+                                       la_aware=date(2026, 12, 17), sin_submitted=date(2026, 12, 18),
+                                       submitted_to_panel=london(date(2026, 12, 30))),
+                 by=p.team_address, at=london(date(2026, 12, 30)))  # nothing left within 10 working days
+        remind(app, date(2027, 1, 4))
+        attachments = digests(app)[0].message.attachments
+        assert [(a.name, a.content_type) for a in attachments] == [
+            ("Timeline - RR-2026-014.png", "image/png"), ("Timeline - RR-2026-014.html", "text/html")]
+        assert Image.open(io.BytesIO(attachments[0].data)).format == "PNG"
+        page = attachments[1].data.decode()
+        assert "RR-2026-014 (Child A)" in page and "Rapid review to the Panel" in page
+        assert all(o.message.attachments == attachments for o in digests(app))
+
+    def test_a_week_starting_with_a_bank_holiday_sends_the_overview_on_its_tuesday(self, app):
+        add_014(app)
+        remind(app, date(2026, 12, 29))  # Mon 28 Dec is the Boxing Day substitute holiday
+        assert len(digests(app)) == 6 and digests(app)[0].message.attachments
+        remind(app, date(2026, 12, 30))
+        assert len(digests(app)) == 6
 
 
 class TestDeadlineReminders:
