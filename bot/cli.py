@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from bot.cli_audit import audit, retention
-from bot.cli_cases import case
+from bot.cli_cases import case, timeline
 from bot.cli_common import DATE, EXIT_USAGE, Failure, emit_json, load
 from bot.cli_m365 import doctor, provision
 from bot.cli_outbox import outbox
@@ -80,7 +80,7 @@ def deadlines(ctx: click.Context, aware: date, sin: date | None, decision: date 
         click.echo("rapid_review_due: give --sin (this partnership starts the clock at SIN submission)")
 
 
-for command in (case, outbox, tick, run, status, demo, provision, doctor, audit, retention):
+for command in (case, timeline, outbox, tick, run, status, demo, provision, doctor, audit, retention):
     cli.add_command(command)
 
 

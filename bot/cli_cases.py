@@ -255,3 +255,31 @@ def _print_deadlines(view: dict[str, Any]) -> None:
     for d in view["deadlines"]:
         met = f" (met {d['met_on']})" if d["met_on"] else ""
         click.echo(f"  {d['name']:<32} {d['due']}  {rag_label(d['rag']):<8} [{d['strength']}]{met}")
+
+
+@click.command()
+@click.argument("ref")
+@click.option("--out", "out", type=click.Path(file_okay=False), default=".",
+              help="Folder for the two files (default: the current folder).")
+@click.option("--today", "today", type=DATE, help="Draw as if today were this date.")
+@click.pass_context
+def timeline(ctx: click.Context, ref: str, out: str, today: date | None) -> None:
+    """Draw a case's statutory timeline (done, ahead, today marked) as a PNG and an HTML page."""
+    from pathlib import Path
+
+    from bot.adapters.local.files import write_atomic
+    from bot.case_timeline import file_names, pictures
+    from bot.cases import CaseError, find_case
+
+    app = open_app(ctx)
+    try:
+        record = find_case(app.register, ref.upper())
+    except CaseError as exc:
+        raise Failure(str(exc)) from None
+    p = app.partnership(record.case.partnership)
+    png, html = pictures(record.case, p, today or app.today(now_utc(None)))
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in zip(file_names(record.case.ref), (png, html.encode()), strict=True):
+        write_atomic(folder / name, data)
+        click.echo(str(folder / name))
