@@ -22,6 +22,7 @@ from bot.documents.sniff import checked_kind
 from bot.domain.correlation import CASE_REF, Token, message_id_for
 from bot.domain.model import Partnership, RequestStatus, Stage
 from bot.handlers.common import BOT_ACTOR, Deps, alert, queue
+from bot.handlers.referrals import referral_form, referring_partnership, take_referral
 from bot.handlers.start_rapid_review import request_key
 from bot.mail.authentication import sender_problem
 from bot.mail.classify import Classification, Kind, classify, return_kind
@@ -116,6 +117,10 @@ def _handle(now: datetime, m: InboundMessage, requests: dict[str, RequestRecord]
         if record and not record.request.status.is_closed:
             _note(now, record, deps, note=f"out of office {deps.hours.today(now)}")
         return Outcome("auto_reply", MailFolder.PROCESSED)
+    if c.kind is Kind.UNKNOWN and c.token is None and any(return_kind(a) == "docx" for a in m.attachments):
+        referral = _referral(now, m, p, deps, mailbox)
+        if referral is not None:
+            return referral
     if record is None:
         return _attention(now, m, p, deps, c.reason if c.token is None else "request reference not recognised")
     agency = p.agency(record.request.agency)
@@ -182,6 +187,32 @@ def _agency_return(now: datetime, m: InboundMessage, record: RequestRecord, p: P
         crash_point("ingest.return_marked")
     _acknowledge(now, m, record, p, deps, nil=False)
     return Outcome("agency_return", MailFolder.PROCESSED)
+
+
+def _referral(now: datetime, m: InboundMessage, p: Partnership, deps: Deps, mailbox: Mailbox) -> Outcome | None:
+    """A serious incident referral form starts a case (bot.handlers.referrals); None if there is no form."""
+    try:
+        data = referral_form(m, mailbox)
+    except UnsafeDocument as exc:
+        alert(now, p, deps, key=f"quarantine:{_stamp(m, 16)}", case_ref="",
+              what=f"a document sent to the shared mailbox without a case reference was quarantined: {exc.reason}",
+              action="open the cspr-bot/quarantine folder; if it is a referral, ask the sender for a plain Word copy")
+        deps.ledger.audit(AuditEvent(now, "quarantined", detail=exc.code))
+        return Outcome("quarantined", MailFolder.QUARANTINE, exc.reason)
+    if data is None:
+        return None
+    who = referring_partnership(m.sender, deps.partnerships)
+    if who is None:
+        return _attention(now, m, p, deps, "a referral form from a sender who is not a partner agency, a lead or "
+                                           "the business team")
+    p, code = who
+    problem = _sender_problem(m, deps)
+    if problem:
+        return _untrusted(now, m, p, deps, problem, case_ref="")
+    intake = take_referral(now, m, data, _stamp(m, 16), p, code, deps)
+    if intake.name != "referral":
+        return _attention(now, m, p, deps, intake.reason)
+    return Outcome("referral", MailFolder.PROCESSED)
 
 
 def _sender_problem(m: InboundMessage, deps: Deps) -> str | None:
