@@ -150,14 +150,17 @@ def status(ctx: click.Context, as_json: bool) -> None:
 @click.command()
 @click.option("--workspace", "demo_root", type=click.Path(file_okay=False), default="var/demo",
               help="Where the demo builds its own workspace (emptied first).")
+@click.option("--full", is_flag=True, help="The whole life of the case: referral, rapid review, local review, "
+              "publication, action plan, to the learning event two years on.")
 @click.pass_context
-def demo(ctx: click.Context, demo_root: str) -> None:
+def demo(ctx: click.Context, demo_root: str, full: bool) -> None:
     """Run the main job on a fictional case in its own workspace, on a simulated clock."""
     from bot.demo import run_demo
+    from bot.demo.full_life import run_full_demo
 
     settings = load(ctx)
     assert settings is not None
     try:
-        run_demo(settings, Path(demo_root), echo=click.echo)
+        (run_full_demo if full else run_demo)(settings, Path(demo_root), echo=click.echo)
     except Exception as exc:  # pragma: no cover - shown to the user as one line
         raise Failure(f"demo failed: {exc}") from exc

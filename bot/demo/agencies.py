@@ -100,3 +100,32 @@ def bounce(request: OutboundMessage, *, postmaster: str, mailbox: str, at: datet
                  text=f"Delivery has failed to these recipients: {', '.join(request.to)}\n"
                       "The email address couldn't be found.")
     return msg.as_bytes(policy=email.policy.SMTP)
+
+
+def referral_email(*, sender: str, mailbox: str, at: datetime, child: str, la_aware: date, incident: date) -> bytes:
+    """A partner agency's serious incident referral: the shipped form, filled in, sent to the shared mailbox."""
+    from bot.documents.examples import filled_referral
+
+    msg = EmailMessage()
+    msg["From"] = f"Safeguarding Lead <{sender}>"
+    msg["To"] = mailbox
+    msg["Subject"] = f"Serious incident referral: {child}"
+    msg["Date"] = email.utils.format_datetime(at)
+    msg["Message-ID"] = f"<referral-{hashlib.sha256(f'{sender} {at}'.encode()).hexdigest()[:20]}@" \
+                        f"{sender.rpartition('@')[2]}>"
+    msg.set_content("Please find attached our serious incident referral, agreed with our senior safeguarding "
+                    "lead.\n\nSafeguarding lead")
+    form = filled_referral(child=child, la_aware=f"{la_aware:%d/%m/%Y}", incident=f"{incident:%d/%m/%Y}",
+                           agencies="POL, CSC, HLT, GP, EDU", domestic_abuse="yes", looked_after="no",
+                           care_leaver="no", age="6")
+    msg.add_attachment(form, maintype="application", subtype=DOCX_TYPE.split("/")[1],
+                       filename="Serious incident referral.docx")
+    return msg.as_bytes(policy=email.policy.SMTP)
+
+
+def panel_reply(submission: OutboundMessage, *, sender: str, mailbox: str, at: datetime) -> bytes:
+    """The Panel's reply to a rapid review report (in real life after about 10 working days)."""
+    msg = _reply(submission, sender=sender, mailbox=mailbox, at=at,
+                 text="Thank you for the rapid review. The Panel agrees with the partnership that a local child "
+                      "safeguarding practice review is appropriate.\n\nChild Safeguarding Practice Review Panel")
+    return msg.as_bytes(policy=email.policy.SMTP)

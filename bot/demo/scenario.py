@@ -93,6 +93,17 @@ class Scenario:
         """Working day n of the rapid review (the SIN day is 0), at a UK local time."""
         return at(self.cal.add_working_days(self.sin_day, n), hour, minute)
 
+    def opening(self) -> list[Event]:
+        """The case starts: the team adds it (the full-life demo starts from a referral email instead)."""
+        p = self.p
+
+        def add(app: App) -> None:
+            case = Case(ref="", partnership=p.id, incident=LA_AWARE - timedelta(days=1),
+                        la_aware=LA_AWARE, agencies=AGENCIES, domestic_abuse=True, **self.case)  # type: ignore[arg-type]
+            self.ref = add_case(app.register, p, case, by=p.team_address, at=at(LA_AWARE, 9, 15)).case.ref
+
+        return [Event(at(LA_AWARE, 9, 15), "team", "case added: the LA is aware of a serious incident (Child A)", add)]
+
     def events(self) -> list[Event]:
         p, mailbox = self.p, self.app.settings.bot.mailbox_address
         team, chair = p.team_address, next(lead.address for lead in p.leads if lead.can_approve)
@@ -112,11 +123,6 @@ class Scenario:
                 sim.return_email(request(code), sender=sender, mailbox=mailbox, at=when, agency=code),
                 f"return-{code.lower()}"), after=f"request:{{ref}}:{code}")
 
-        def add(app: App) -> None:
-            case = Case(ref="", partnership=p.id, incident=LA_AWARE - timedelta(days=1),
-                        la_aware=LA_AWARE, agencies=AGENCIES, domestic_abuse=True, **self.case)  # type: ignore[arg-type]
-            self.ref = add_case(app.register, p, case, by=team, at=at(LA_AWARE, 9, 15)).case.ref
-
         def sin(app: App) -> None:
             update_case(app.register, p, self.ref, {"sin_submitted": self.sin_day, "sin_reference": "SIN-2026-0427"},
                         by=team, at=at(self.sin_day, 10, 30))
@@ -133,7 +139,7 @@ class Scenario:
         pol, csc, hlt, gp = (p.agency(code) for code in ("POL", "CSC", "HLT", "GP"))
         assert pol and csc and hlt and gp
         return [
-            Event(at(LA_AWARE, 9, 15), "team", "case added: the LA is aware of a serious incident (Child A)", add),
+            *self.opening(),
             Event(at(self.sin_day, 10, 30), "team", "SIN submitted to the Panel (SIN-2026-0427)", sin),
             Event(at(self.sin_day, 11, 40), "DAS", "mail server: the request to the domestic abuse service bounces",
                   lambda app: deliver(sim.bounce(request("DAS"), postmaster=f"postmaster@{mailbox.rpartition('@')[2]}",
@@ -170,15 +176,23 @@ def run_scenario(app: App, *, deliver: Deliver | None = None, person_edit: Perso
     mail servers act through `app`; the jobs run through `runner`, by default in this process on `app`."""
     run = runner or (lambda job_id, now: run_job(app, job_id, now))
     scenario = Scenario(app, deliver, person_edit, case)
-    events = sorted(scenario.events(), key=lambda e: e.when)
-    end = scenario.wd(14, 12)
     timeline = Timeline(app, scenario.sin_day, echo)
     where = app.workspace.root if app.workspace else "?"
     echo(f"cspr-bot demo: {scenario.p.name}; workspace {where}")
     echo(f"simulated clock: LA aware {LA_AWARE:%a %d %b %Y}; jobs every {cadence.tick} (mail every "
          f"{cadence.ingest}), as in bot/schedule.py")
+    drive(app, scenario, scenario.events(), end=scenario.wd(14, 12), cadence=cadence, run=run, timeline=timeline)
+    timeline.summary(scenario.ref)
+    return scenario.ref
+
+
+def drive(app: App, scenario: Scenario, events: list[Event], *, end: datetime, cadence: Cadence, run: Runner,
+          timeline: Timeline, start: datetime | None = None) -> None:
+    """The simulated clock: each job when its trigger fires, the people's and mail servers' events between."""
+    events = sorted(events, key=lambda e: e.when)
     triggers = {job.id: job.trigger(cadence) for job in JOBS}
-    next_fire = {job.id: events[0].when for job in JOBS}
+    first = start or events[0].when
+    next_fire = {job.id: first for job in JOBS}
     while (now := min(next_fire.values())) <= end:
         while events and events[0].when <= now:
             event = events.pop(0)
@@ -194,5 +208,3 @@ def run_scenario(app: App, *, deliver: Deliver | None = None, person_edit: Perso
                 run(job.id, now)
                 next_fire[job.id] = triggers[job.id].get_next_fire_time(now, now)
         timeline.bot(now)
-    timeline.summary(scenario.ref)
-    return scenario.ref

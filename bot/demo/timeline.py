@@ -27,6 +27,12 @@ QUEUED = {
     "delay_reason_missing": "alert to the leads: overdue, no delay reason recorded",
     "delay_notice": "delay notice to the Panel",
     "panel_submission": "rapid review report emailed to the Panel mailbox",
+    "lcspr_commissioning_notice": "commissioning notice to the Panel, Ofsted and DfE drafted, held for approval",
+    "lcspr_notification_letter": "notification letter to {agency} drafted, held for approval",
+    "lcspr_progress": "monthly progress check to the case review group",
+    "lcspr_delay_notice": "local review delay notice to the Panel (new revised date)",
+    "pre_publication_submission": "final report and cover letter to the Panel, Secretary of State and Ofsted",
+    "action_reminder": "reminder to an action's owner",
 }
 RECORDED = {
     "request_returned": "{agency}'s return saved to the case library; request marked returned",
@@ -39,6 +45,9 @@ RECORDED = {
     "panel_replied": "the Panel's reply recorded on the case",
     "report_drafted": "new draft of the rapid review report with the merged chronology: {detail}",
     "quarantined": "a return was quarantined ({detail}); the request stays open",
+    "referral_received": "a referral form read: case opened at stage referred, SIN decision deadline set",
+    "released": "approved: {detail} released to go",
+    "lcspr_report_sent_pre_publication": "final report recorded as sent before publication",
 }
 
 
@@ -47,6 +56,12 @@ class Timeline:
         self.app, self.sin_day, self.echo = app, sin_day, echo
         self.seen = 0
         self.day: date | None = None
+        self.after_rapid_review = False
+        self.quiet: set[str] = set()
+
+    def later(self, *, quiet: set[str]) -> None:
+        """From here on days are labelled by date only, and `quiet` purposes are counted, not printed."""
+        self.after_rapid_review, self.quiet = True, quiet
 
     def _header(self, when: datetime) -> None:
         d = self.app.today(when)
@@ -55,8 +70,10 @@ class Timeline:
             cal = self.app.partnership().policy.calendar
             label = (f"working day {cal.working_days_between(self.sin_day, d)} of the rapid review"
                      if d >= self.sin_day else f"day {(d - self.sin_day).days + 2} after the LA became aware")
+            if self.after_rapid_review:
+                label = ""
             kind = "" if cal.is_working_day(d) else "  (not a working day)"
-            self.echo(f"\n{d:%a %d %b %Y}  {label}{kind}")
+            self.echo(f"\n{d:%a %d %b %Y}  {label}{kind}".rstrip())
 
     def event(self, when: datetime, who: str, what: str) -> None:
         self._header(when)
@@ -67,6 +84,8 @@ class Timeline:
         new, self.seen = trail[self.seen:], len(trail)
         lines: list[str] = []
         for e in new:
+            if e.detail in self.quiet:
+                continue
             line = self._describe(e)
             if line and line not in lines:
                 lines.append(line)
@@ -81,9 +100,10 @@ class Timeline:
             template = QUEUED.get(e.detail)
         else:
             template = RECORDED.get(e.action)
-        return template.format(agency=e.agency or "?", detail=e.detail) if template else None
+        agency = "a statutory safeguarding partner" if e.agency.startswith("lead-") else e.agency or "?"
+        return template.format(agency=agency, detail=e.detail) if template else None
 
-    def summary(self, ref: str) -> None:
+    def summary(self, ref: str, *, brief: bool = False) -> None:
         app = self.app
         sent = app.ledger.outbox(OutboxStatus.SENT)
         purposes = Counter(i.purpose for i in sent)
@@ -95,8 +115,11 @@ class Timeline:
             self.echo(f"  and {len(held)} held for approval: cspr-bot outbox list --status held")
         mailbox = app.mailbox
         local = isinstance(mailbox, MaildirMailbox) and app.workspace is not None
-        self.echo("\nSent mail, in the order it went" + (" (one .eml per message):" if local else ":"))
-        for item in sent:
+        if brief and local and app.workspace is not None:
+            self.echo(f"\nSent mail: one .eml per message in {app.workspace.mail / 'sent' / 'new'}")
+        else:
+            self.echo("\nSent mail, in the order it went" + (" (one .eml per message):" if local else ":"))
+        for item in [] if brief else sent:
             where = f"{mailbox.sent_path(item.key)}  " if isinstance(mailbox, MaildirMailbox) else ""
             self.echo(f"  {where}{' '.join(item.message.subject.split())}")
         self.echo("\nDocuments (case library):")
