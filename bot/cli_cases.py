@@ -4,11 +4,15 @@ SharePoint list item, with who made each change."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from bot.cli_common import DATE, Failure, emit_json, now_utc, open_app, rag_label
+
+if TYPE_CHECKING:  # `cspr-bot --help` imports none of these
+    from bot.bootstrap import App
+    from bot.cases import CaseRecord
 
 FLAGS = ("looked_after", "care_leaver", "domestic_abuse", "home_office_input")
 # option -> case attribute, for plain values that `case add` and `case update` both take
@@ -136,15 +140,12 @@ def case_add(ctx: click.Context, ref: str, partnership: str | None, child: str, 
 @click.pass_context
 def case_update(ctx: click.Context, ref: str, by: str, as_json: bool, **options: Any) -> None:
     """Change a case's dates, flags, agencies, approval or delay reason."""
-    from bot.cases import CaseError, describe, find_case, update_case
+    from bot.cases import CaseError, describe, update_case
     from bot.domain.model import Stage
 
     app = open_app(ctx)
     now = now_utc(None)
-    try:
-        current = find_case(app.register, ref.upper())
-    except CaseError as exc:
-        raise Failure(str(exc)) from None
+    current = _find(app, ref)
     p = app.partnership(current.case.partnership)
     changes = _changes(current.case.agencies, options, by)
     if options["stage"]:
@@ -220,13 +221,10 @@ def case_list(ctx: click.Context, partnership: str | None, as_json: bool) -> Non
 @click.pass_context
 def case_show(ctx: click.Context, ref: str, as_json: bool) -> None:
     """One case in full, with every deadline."""
-    from bot.cases import CaseError, describe, find_case
+    from bot.cases import describe
 
     app = open_app(ctx)
-    try:
-        record = find_case(app.register, ref.upper())
-    except CaseError as exc:
-        raise Failure(str(exc)) from None
+    record = _find(app, ref)
     view = describe(record, app.partnership(record.case.partnership), app.today(now_utc(None)))
     if as_json:
         emit_json(view)
@@ -238,6 +236,15 @@ def case_show(ctx: click.Context, ref: str, as_json: bool) -> None:
         click.echo(f"{key:<14} {', '.join(value) if isinstance(value, list) else value}")
     click.echo(f"{'rag':<14} {rag_label(view['rag'])}")
     _print_deadlines(view)
+
+
+def _find(app: App, ref: str) -> CaseRecord:
+    from bot.cases import CaseError, find_case
+
+    try:
+        return find_case(app.register, ref.upper())
+    except CaseError as exc:
+        raise Failure(str(exc)) from None
 
 
 def _views(ctx: click.Context, partnership: str | None, now: datetime | None = None) -> list[dict[str, Any]]:
@@ -269,13 +276,9 @@ def timeline(ctx: click.Context, ref: str, out: str, today: date | None) -> None
 
     from bot.adapters.local.files import write_atomic
     from bot.case_timeline import file_names, pictures
-    from bot.cases import CaseError, find_case
 
     app = open_app(ctx)
-    try:
-        record = find_case(app.register, ref.upper())
-    except CaseError as exc:
-        raise Failure(str(exc)) from None
+    record = _find(app, ref)
     p = app.partnership(record.case.partnership)
     png, html = pictures(record.case, p, today or app.today(now_utc(None)))
     folder = Path(out)

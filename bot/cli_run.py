@@ -156,11 +156,10 @@ def status(ctx: click.Context, as_json: bool) -> None:
 def demo(ctx: click.Context, demo_root: str, full: bool) -> None:
     """Run the main job on a fictional case in its own workspace, on a simulated clock."""
     from bot.demo import run_demo
-    from bot.demo.full_life import run_full_demo
 
     settings = load(ctx)
     assert settings is not None
     try:
-        (run_full_demo if full else run_demo)(settings, Path(demo_root), echo=click.echo)
+        run_demo(settings, Path(demo_root), echo=click.echo, full=full)
     except Exception as exc:  # pragma: no cover - shown to the user as one line
         raise Failure(f"demo failed: {exc}") from exc

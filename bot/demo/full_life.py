@@ -17,9 +17,8 @@ import io
 from collections import Counter
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
-from bot.bootstrap import App, build_local_app, run_job
+from bot.bootstrap import App, run_job
 from bot.cases import all_cases, find_case
 from bot.demo import agencies as sim
 from bot.demo.scenario import (
@@ -30,7 +29,6 @@ from bot.demo.scenario import (
     Scenario,
     at,
     drive,
-    fresh_workspace,
 )
 from bot.demo.timeline import Timeline
 from bot.domain.casework import case_deadlines
@@ -38,7 +36,6 @@ from bot.domain.model import Action, LcsprOutcome, Stage
 from bot.domain.records import ACTIONS, action_to_fields, request_from_fields
 from bot.ports import OutboxStatus
 from bot.schedule import Cadence
-from bot.settings import Settings
 
 DAILY = Cadence(tick=timedelta(days=1), ingest=timedelta(days=1))
 DECISION = date(2027, 2, 3)
@@ -216,13 +213,3 @@ def figures(app: App, ref: str) -> list[str]:
              f"{len(actions)} action due dates"]
     lines += [f"  {n:>5}  {purpose}" for purpose, n in sorted(by_purpose.items())]
     return lines
-
-
-def run_full_demo(settings: Settings, root: Path, *, echo: Callable[[str], None] = print) -> App:
-    fresh_workspace(root)
-    app = build_local_app(settings, root)
-    try:
-        run_full_life(app, echo=echo)
-    finally:
-        app.close()
-    return app

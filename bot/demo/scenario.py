@@ -158,11 +158,14 @@ class Scenario:
         ]
 
 
-def run_demo(settings: Settings, root: Path, *, echo: Callable[[str], None] = print) -> App:
+def run_demo(settings: Settings, root: Path, *, echo: Callable[[str], None] = print, full: bool = False) -> App:
+    """The demo in a fresh workspace at `root`: the rapid review, or with `full` the case's whole life."""
+    from bot.demo.full_life import run_full_life
+
     fresh_workspace(root)
     app = build_local_app(settings, root)
     try:
-        run_scenario(app, echo=echo)
+        (run_full_life if full else run_scenario)(app, echo=echo)
     finally:
         app.close()
     return app

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from bot.documents import wordxml
-from bot.documents.returns import _short  # private there; shared rather than copied
+from bot.documents.returns import short, without_guidance
 from bot.documents.safety import UnsafeDocument, check_docx
 from bot.documents.ukdates import parse_uk_date, plain
 
@@ -202,7 +202,7 @@ class _Scan:
         elif self.section is not None:  # a table the agency put under a heading: its text is the answer
             self.answer(self.section, " | ".join(t for _, t in filled))
         elif answer and _TITLE_KEY not in _key(label):
-            self.flag(f"a row the form does not have, not read: {_short(label)!r}")
+            self.flag(f"a row the form does not have, not read: {short(label)!r}")
 
     def paragraph(self, p: wordxml.Element, levels: dict[str, int]) -> None:
         text = wordxml.text(p).strip()
@@ -225,8 +225,8 @@ class _Scan:
         elif level is not None and (self.section_level is None or level <= self.section_level):
             self.section = None  # a heading the form does not have ends the section
             if not is_title:
-                self.flag(f"a heading the form does not have, its text not read: {_short(text)!r}")
-        elif (rest := _without_guidance(text)) is not None:
+                self.flag(f"a heading the form does not have, its text not read: {short(text)!r}")
+        elif (rest := without_guidance(text, GUIDANCE)) is not None:
             if rest:
                 self.answer(self.section, rest)
         else:
@@ -277,7 +277,7 @@ class _Scan:
     def date(self, name: str, text: str) -> date | None:
         when = parse_uk_date(text) if text else None
         if text and when is None:
-            self.flag(f"{_NAMES[name]}: unreadable {_short(text)!r}")
+            self.flag(f"{_NAMES[name]}: unreadable {short(text)!r}")
         return when
 
     def age(self, text: str) -> int | None:
@@ -285,7 +285,7 @@ class _Scan:
         n = int(m[1]) if m else 0
         years = None if not m else n // 12 if m[3] else n // 52 if m[4] else 0 if m[5] else n
         if text and (years is None or years > 25):
-            self.flag(f"{_NAMES['age']}: not understood {_short(text)!r}")
+            self.flag(f"{_NAMES['age']}: not understood {short(text)!r}")
             return None
         return years
 
@@ -298,16 +298,9 @@ class _Scan:
             return s in _YES
         first = re.split(r"[\s,;:.()-]+", s, maxsplit=1)[0]
         if first in _YES or first in _NO:
-            self.flag(f"{_NAMES[name]}: read as {'yes' if first in _YES else 'no'} from {_short(text)!r}")
+            self.flag(f"{_NAMES[name]}: read as {'yes' if first in _YES else 'no'} from {short(text)!r}")
             return first in _YES
-        self.flag(f"{_NAMES[name]}: not understood {_short(text)!r}")
+        self.flag(f"{_NAMES[name]}: not understood {short(text)!r}")
         return None
 
 
-def _without_guidance(text: str) -> str | None:
-    """None if the paragraph is not the form's guidance; else what the agency typed after it (often nothing)."""
-    flat = " ".join(plain(text).split())
-    for hint in GUIDANCE:
-        if flat.lower().startswith(hint.lower()):
-            return flat[len(hint):].strip()
-    return None

@@ -98,16 +98,17 @@ _SECTIONS = {_key(title): key for title, key in TITLES.items()}
 _TITLE_OF = {key: title for title, key in TITLES.items() if key != "preamble"}  # for unread: "Learning: ..."
 
 
-def _without_guidance(text: str) -> str | None:
-    """None if the paragraph is not the form's guidance; else what the agency typed after it (often nothing)."""
+def without_guidance(text: str, guidance: tuple[str, ...] = GUIDANCE) -> str | None:
+    """None if the paragraph is not one of the form's `guidance` lines; else what the agency typed after it
+    (often nothing). Shared with the referral form's reader."""
     flat = " ".join(plain(text).split())
-    for hint in GUIDANCE:
+    for hint in guidance:
         if flat.lower().startswith(hint.lower()):
             return flat[len(hint):].strip()
     return None
 
 
-def _short(text: str) -> str:
+def short(text: str) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= 60 else flat[:57] + "..."
 
@@ -156,8 +157,8 @@ class _Reader:
         elif level is not None and level <= self.level and self.section != "preamble":  # not on the form
             self.section, self.title, self.level, self.fresh = "unknown", text, level, False
             self.unread.append(text)
-            self.flag(f"a heading the form does not have: {_short(text)!r}")
-        elif (rest := _without_guidance(text)) is not None:  # the guidance, perhaps with the answer typed after it
+            self.flag(f"a heading the form does not have: {short(text)!r}")
+        elif (rest := without_guidance(text)) is not None:  # the guidance, perhaps with the answer typed after it
             self.fresh = False
             if rest:
                 self.answer(rest)
@@ -204,7 +205,7 @@ class _Reader:
             if self.section == "preamble":  # the form's own tables (case facts, subjects), unless nothing else is
                 self.preamble.extend(lines)
             for line in lines if self.section != "preamble" else ():
-                self.keep(line, f"table not understood under {_short(self.title)!r}")
+                self.keep(line, f"table not understood under {short(self.title)!r}")
 
     def chronology_table(self, rows: list[dict[int, str]], at: int, columns: dict[int, str]) -> None:
         self.tables += 1
@@ -226,7 +227,7 @@ class _Reader:
     def add_row(self, date_text: str, event: str, role: str, outcome: str) -> None:
         when = parse_uk_date(date_text) if date_text else None
         if not date_text:
-            self.flag(f"chronology row without a date: {_short(event or role or outcome)!r}")
+            self.flag(f"chronology row without a date: {short(event or role or outcome)!r}")
         elif when is None:
             self.flag(f"chronology date not understood: {date_text!r}")
         self.rows.append(ChronologyRow(when, date_text, event, role, outcome))
@@ -268,7 +269,7 @@ class _Reader:
             return None, []
         answer = _INVOLVED.get(" ".join(re.sub(r"[^a-z]+", " ", lines[0].lower()).split()))
         if answer is None:
-            self.flag(f"involvement not understood: {_short(lines[0])!r}")
+            self.flag(f"involvement not understood: {short(lines[0])!r}")
             self.unread.extend(f"Involvement: {p}" for p in self.parts["involvement"])
             return None, []
         return answer, lines[1:]

@@ -4,13 +4,11 @@ reads it back to start a case (bot/documents/referral.py). Fictional data only."
 from __future__ import annotations
 
 import copy
-import importlib.util
 import io
 import random
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from types import ModuleType
 
 import docx
 import pytest
@@ -30,6 +28,7 @@ from bot.documents.referral import (
 )
 from bot.documents.render import DEFAULT_DOCUMENTS
 from tests import hostile_docs
+from tests.unit.test_returns import BUILD  # templates/documents/build.py, loaded once
 
 ROOT = Path(__file__).resolve().parents[2]
 BLANK = DEFAULT_DOCUMENTS / "referral_form.docx"
@@ -42,14 +41,6 @@ EXPECTED = ParsedReferral(
     agreed_by_senior_lead=True, what_happened=REFERRAL_ANSWERS["what_happened"], criteria=REFERRAL_ANSWERS["criteria"],
     flags=(),
 )
-
-
-def _build_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("build_documents", ROOT / "templates" / "documents" / "build.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def opened(data: bytes) -> DocumentObject:
@@ -73,7 +64,7 @@ def relabelled(data: bytes, changes: dict[str, str]) -> bytes:
 
 class TestTheShippedForm:
     def test_the_build_script_and_the_parser_agree_on_every_label_heading_and_guidance(self):
-        build = _build_script()
+        build = BUILD
         assert list(build.REFERRAL_ROWS) == list(LABELS.values())
         assert [title for title, _ in build.REFERRAL_SECTIONS] == list(SECTIONS.values())
         assert [hint for _, hint in build.REFERRAL_SECTIONS] == list(GUIDANCE[1:])
