@@ -1,7 +1,8 @@
-"""The reduced crash matrix CI runs: every named point, a few seeds, on the local workspace and on the Graph
-emulator. The bot is killed (SIGKILL) at the point, restarted on the same workspace and run to the end of the
-demo's rapid review; then nothing may have gone twice, gone missing, stuck in the outbox, disagreed between
-ledger and register, or been left half-written. `make crash-test` runs the full matrix."""
+"""The reduced crash matrix CI runs: every named point, one seed, on the local workspace, and the points
+where Microsoft 365 holds state, one seed, on the Graph emulator. The bot is killed (SIGKILL) at the point,
+restarted on the same workspace and run to the end of the demo's rapid review; then nothing may have gone
+twice, gone missing, stuck in the outbox, disagreed between ledger and register, or been left half-written.
+`make crash-test` runs the full matrix."""
 
 from __future__ import annotations
 
@@ -13,7 +14,11 @@ from bot.crashpoints import POINTS
 from bot.demo.scenario import run_scenario
 from tests.crash.harness import Bot, BotDied, Outcome, Row, World, matrix, table
 
-SEEDS = {"local": 2, "graph": 1}  # distinct kills per point; the Graph run costs ~20 s of SDK parsing each
+SEEDS = {"local": 1, "graph": 1}  # kills per point (CI budget); a Graph run costs 20-40 s of SDK parsing
+# In CI the Graph backend is killed only where Microsoft 365 holds state the recovery depends on (drafts and
+# /send, the inbox delta and moves, the Panel submission); the handler-level points run the same code on both
+# backends and are killed on the local one. `make crash-test` kills every point on both.
+GRAPH_ONLY = tuple(p for p in POINTS if p.startswith(("graph.", "send.", "ingest.", "submit.")))
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +26,7 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[list[Ro
     found = {}
     for backend, seeds in SEEDS.items():
         found[backend] = matrix(tmp_path_factory.mktemp(backend), backends=(backend,), seeds=seeds,
-                                echo=lambda _line: None)
+                                only=GRAPH_ONLY if backend == "graph" else (), echo=lambda _line: None)
         print(f"\n{table(found[backend][0])}")
     return found
 
