@@ -10,7 +10,7 @@ from bot.domain.casework import case_deadlines
 from bot.domain.model import Case, LcsprOutcome, Partnership
 
 if TYPE_CHECKING:  # the renderer (Pillow) loads only when a picture is drawn
-    from bot.documents.timeline_picture import Mark
+    from bot.documents.timeline_layout import Mark
 
 # deadline name -> the short label on the picture (the rule's summary is in the table below it)
 LABELS = {
@@ -27,7 +27,7 @@ TIMELINE_HORIZON = 10  # working days: the Monday digest attaches pictures of ca
 
 def marks(case: Case, partnership: Partnership, today: date) -> list[Mark]:
     """Events that happened (not already shown as a met deadline) and every deadline with its state."""
-    from bot.documents.timeline_picture import Mark
+    from bot.documents.timeline_layout import Mark
 
     found: list[Mark] = []
     for label, when in (("LA aware", case.la_aware), ("Panel responded", case.panel_responded),

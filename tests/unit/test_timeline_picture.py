@@ -1,6 +1,7 @@
-"""The timeline picture (bot/documents/timeline_picture.py): a real, deterministic PNG whose today line and mark
-colours sit where the layout says; cards that never overlap however crowded the dates; and a self-contained HTML page
-that escapes every label, loads nothing and lists the same dates in a table. Fictional data only.
+"""The timeline picture (bot/documents/timeline_layout.py, timeline_picture.py): a real, deterministic PNG whose
+today line and mark colours sit where the layout says; cards that never overlap however crowded the dates; and a
+self-contained HTML page that escapes every label, loads nothing and lists the same dates in a table. Fictional
+data only.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pytest
 from markupsafe import escape
 from PIL import Image
 
-from bot.documents.timeline_picture import (
+from bot.documents.timeline_layout import (
     RAG_COLOURS,
     TODAY_COLOUR,
     Mark,
@@ -25,11 +26,10 @@ from bot.documents.timeline_picture import (
     layout,
     long_date,
     png_measure,
-    render_html,
-    render_png,
     svg_measure,
     x_for,
 )
+from bot.documents.timeline_picture import render_html, render_png
 
 TODAY = date(2026, 11, 22)
 TITLE = "RR-2026-014 Child A: statutory timeline"
