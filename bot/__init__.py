@@ -3,4 +3,4 @@
 Importing the package is cheap on purpose: nothing here builds a client or imports the Graph SDK.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

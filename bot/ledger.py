@@ -1,4 +1,5 @@
-"""The bot's own durable state in SQLite: outbox, processed inbound ids, cursors, audit trail.
+"""The bot's own durable state: outbox, processed inbound ids, cursors, audit trail, instances. SQLite here (the
+embedded default); PostgreSQL in `bot.ledger_pg` with the same statements (`SqlLedger`).
 
 WAL with synchronous=FULL, because with NORMAL a committed "sent" marker can roll back after a
 power loss and the message would go twice (reliability-security.md EO-8); every write runs in an
@@ -18,58 +19,17 @@ from pathlib import Path
 from typing import Any
 
 from bot.crashpoints import crash_point
+from bot.migrations import migrate_sqlite
 from bot.ports import (
     Attachment,
     AuditEvent,
     DuplicateKey,
+    Instance,
+    LedgerStats,
     OutboundMessage,
     OutboxItem,
     OutboxStatus,
 )
-
-SCHEMA_VERSION = 2
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS outbox (
-    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
-    key        TEXT NOT NULL UNIQUE,
-    case_ref   TEXT NOT NULL,
-    purpose    TEXT NOT NULL,
-    message    TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    status     TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('held', 'pending', 'sent', 'failed')),
-    sent_at    TEXT,
-    message_id TEXT NOT NULL DEFAULT '',
-    error      TEXT NOT NULL DEFAULT '',
-    due_by     TEXT
-);
-CREATE INDEX IF NOT EXISTS outbox_status ON outbox (status, seq);
-CREATE TABLE IF NOT EXISTS inbound (
-    message_id TEXT PRIMARY KEY,
-    at         TEXT NOT NULL,
-    outcome    TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS cursors (
-    name  TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS audit (
-    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
-    at         TEXT NOT NULL,
-    actor      TEXT NOT NULL,
-    action     TEXT NOT NULL,
-    case_ref   TEXT NOT NULL DEFAULT '',
-    agency     TEXT NOT NULL DEFAULT '',
-    detail     TEXT NOT NULL DEFAULT '',
-    outbox_key TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS audit_case ON audit (case_ref, seq);
-CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
-    BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
-    BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
-"""
-
 
 def connect(path: Path | str) -> sqlite3.Connection:
     """An autocommit connection with the durability pragmas set and checked (shared by the register)."""
@@ -138,23 +98,172 @@ def message_from_json(raw: str) -> OutboundMessage:
     )
 
 
-def _dt(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
+class SqlLedger:
+    """The Ledger port in SQL, shared by the SQLite and PostgreSQL flavours: each says how it runs a statement,
+    and stores a time; the statements are the same."""
+
+    def atomic(self) -> AbstractContextManager[None]:
+        raise NotImplementedError
+
+    def _run(self, sql: str, args: tuple[Any, ...] = ()) -> Any:
+        """Execute one statement (`?` placeholders); returns a cursor with rowcount and fetchone/fetchall."""
+        raise NotImplementedError
+
+    def _time(self, value: datetime) -> Any:
+        return value.isoformat()
+
+    def _date(self, value: date | None) -> Any:
+        return value.isoformat() if value else None
+
+    @staticmethod
+    def _as_time(value: Any) -> datetime | None:
+        return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+    @staticmethod
+    def _as_date(value: Any) -> date | None:
+        return date.fromisoformat(value) if isinstance(value, str) else value
+
+    # outbox
+    def enqueue(self, key: str, message: OutboundMessage, *, case_ref: str, purpose: str,
+                at: datetime, held: bool = False, due_by: date | None = None) -> OutboxItem:
+        status = OutboxStatus.HELD if held else OutboxStatus.PENDING
+        with self.atomic():  # DO NOTHING, not an error: on PostgreSQL an error would spoil an outer transaction
+            cur = self._run("INSERT INTO outbox (key, case_ref, purpose, message, created_at, status, due_by)"
+                            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
+                            (key, case_ref, purpose, message_to_json(message), self._time(at), status.value,
+                             self._date(due_by)))
+            if cur.rowcount != 1:
+                raise DuplicateKey(key)
+            crash_point("ledger.enqueue.uncommitted")
+        return OutboxItem(key, case_ref, purpose, message, at, status=status, due_by=due_by)
+
+    def release(self, key: str, *, at: datetime) -> None:
+        self._set_status(key, "UPDATE outbox SET status='pending' WHERE key=? AND status='held'", (key,))
+
+    def queued(self, key: str) -> bool:
+        return self.queued_at(key) is not None
+
+    def queued_at(self, key: str) -> datetime | None:
+        row = self._run("SELECT created_at FROM outbox WHERE key=?", (key,)).fetchone()
+        return self._as_time(row[0]) if row else None
+
+    def outbox(self, status: OutboxStatus | None = None) -> list[OutboxItem]:
+        sql, args = "SELECT * FROM outbox", tuple[str, ...]()
+        if status is not None:
+            sql, args = sql + " WHERE status = ?", (status.value,)
+        return [self._outbox_item(r) for r in self._run(sql + " ORDER BY seq", args).fetchall()]
+
+    def mark_sent(self, key: str, *, at: datetime, message_id: str) -> None:
+        self._set_status(key, "UPDATE outbox SET status='sent', sent_at=?, message_id=? WHERE key=?",
+                         (self._time(at), message_id, key))
+
+    def mark_failed(self, key: str, *, at: datetime, error: str) -> None:
+        self._set_status(key, "UPDATE outbox SET status='failed', sent_at=NULL, error=? WHERE key=?",
+                         (f"{at.isoformat()} {error}", key))
+
+    def _set_status(self, key: str, sql: str, args: tuple[Any, ...]) -> None:
+        with self.atomic():
+            if self._run(sql, args).rowcount != 1:
+                raise KeyError(f"no outbox row with key {key!r}")
+
+    def _outbox_item(self, r: Any) -> OutboxItem:
+        return OutboxItem(
+            key=r["key"], case_ref=r["case_ref"], purpose=r["purpose"],
+            message=message_from_json(r["message"]), created_at=self._as_time(r["created_at"]),  # type: ignore[arg-type]
+            status=OutboxStatus(r["status"]), sent_at=self._as_time(r["sent_at"]), message_id=r["message_id"],
+            error=r["error"], due_by=self._as_date(r["due_by"]),
+        )
+
+    # inbound
+    def record_inbound(self, message_id: str, *, at: datetime, outcome: str) -> bool:
+        with self.atomic():
+            cur = self._run("INSERT INTO inbound (message_id, at, outcome) VALUES (?, ?, ?)"
+                            " ON CONFLICT (message_id) DO NOTHING", (message_id, self._time(at), outcome))
+            crash_point("ledger.inbound.uncommitted")
+        return bool(cur.rowcount == 1)
+
+    def inbound_seen(self, message_id: str) -> bool:
+        return self._run("SELECT 1 FROM inbound WHERE message_id=?", (message_id,)).fetchone() is not None
+
+    def inbound_outcome(self, message_id: str) -> str | None:
+        row = self._run("SELECT outcome FROM inbound WHERE message_id=?", (message_id,)).fetchone()
+        return row[0] if row else None
+
+    # cursors
+    def cursor(self, name: str) -> str | None:
+        row = self._run("SELECT value FROM cursors WHERE name=?", (name,)).fetchone()
+        return row[0] if row else None
+
+    def set_cursor(self, name: str, value: str) -> None:
+        with self.atomic():
+            self._run("INSERT INTO cursors (name, value) VALUES (?, ?)"
+                      " ON CONFLICT (name) DO UPDATE SET value=excluded.value", (name, value))
+            crash_point("ledger.cursor.uncommitted")
+
+    # audit
+    def audit(self, event: AuditEvent) -> None:
+        with self.atomic():
+            self._run("INSERT INTO audit (at, actor, action, case_ref, agency, detail, outbox_key)"
+                      " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                      (self._time(event.at), event.actor, event.action, event.case_ref, event.agency, event.detail,
+                       event.outbox_key))
+            crash_point("ledger.audit.uncommitted")
+
+    def audit_count(self, action: str, *, case_ref: str, agency: str = "") -> int:
+        """How many audit rows of `action` a case (and agency) has."""
+        return int(self._run("SELECT COUNT(*) FROM audit WHERE case_ref=? AND action=? AND agency=?",
+                             (case_ref, action, agency)).fetchone()[0])
+
+    def audit_trail(self, case_ref: str | None = None) -> Iterator[AuditEvent]:
+        sql, args = "SELECT * FROM audit", tuple[str, ...]()
+        if case_ref is not None:
+            sql, args = sql + " WHERE case_ref = ?", (case_ref,)
+        for r in self._run(sql + " ORDER BY seq", args).fetchall():
+            yield AuditEvent(
+                at=self._as_time(r["at"]), action=r["action"], case_ref=r["case_ref"],  # type: ignore[arg-type]
+                agency=r["agency"], detail=r["detail"], outbox_key=r["outbox_key"], actor=r["actor"],
+            )
+
+    # instances and counts, for operators
+    def heartbeat(self, instance: Instance) -> None:
+        i = instance
+        with self.atomic():
+            self._run(
+                "INSERT INTO instances (name, host, pid, version, role, started_at, seen_at, last_tick_at,"
+                " last_tick_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET"
+                " host=excluded.host, pid=excluded.pid, version=excluded.version, role=excluded.role,"
+                " started_at=excluded.started_at, seen_at=excluded.seen_at,"
+                " last_tick_at=COALESCE(excluded.last_tick_at, instances.last_tick_at),"
+                " last_tick_id=CASE WHEN excluded.last_tick_at IS NULL THEN instances.last_tick_id"
+                " ELSE excluded.last_tick_id END",
+                (i.name, i.host, i.pid, i.version, i.role, self._time(i.started_at), self._time(i.seen_at),
+                 self._time(i.last_tick_at) if i.last_tick_at else None, i.last_tick_id))
+
+    def instances(self) -> list[Instance]:
+        return [Instance(name=r["name"], host=r["host"], pid=int(r["pid"]), version=r["version"], role=r["role"],
+                         started_at=self._as_time(r["started_at"]),  # type: ignore[arg-type]
+                         seen_at=self._as_time(r["seen_at"]),  # type: ignore[arg-type]
+                         last_tick_at=self._as_time(r["last_tick_at"]), last_tick_id=r["last_tick_id"])
+                for r in self._run("SELECT * FROM instances ORDER BY seen_at DESC, name").fetchall()]
+
+    def stats(self) -> LedgerStats:
+        counts = {s.value: 0 for s in OutboxStatus}
+        counts.update({r[0]: int(r[1]) for r in
+                       self._run("SELECT status, COUNT(*) FROM outbox GROUP BY status").fetchall()})
+        oldest = self._run("SELECT MIN(created_at) FROM outbox WHERE status='pending'").fetchone()[0]
+        inbound = int(self._run("SELECT COUNT(*) FROM inbound").fetchone()[0])
+        return LedgerStats(outbox=counts, oldest_unsent=self._as_time(oldest), inbound=inbound,
+                           sent=counts[OutboxStatus.SENT.value])
 
 
-class SqliteLedger:
+class SqliteLedger(SqlLedger):
     """The Ledger port on one SQLite file (or ":memory:" for tests)."""
 
     def __init__(self, path: Path | str) -> None:
         self.path = path
         self._conn = connect(path)
         self._tx = Transactions(self._conn)
-        # executescript commits on its own; every statement is IF NOT EXISTS, so a re-run is a no-op
-        self._conn.executescript(_SCHEMA)
-        columns = {row[1] for row in self._conn.execute("PRAGMA table_info(outbox)")}
-        if "due_by" not in columns:  # a ledger made before outbox rows carried their deadline
-            self._conn.execute("ALTER TABLE outbox ADD COLUMN due_by TEXT")
-        self._conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        migrate_sqlite(self._conn, str(path))
 
     def close(self) -> None:
         self._conn.close()
@@ -165,113 +274,5 @@ class SqliteLedger:
     def pragma(self, name: str) -> Any:
         return self._conn.execute(f"PRAGMA {name}").fetchone()[0]
 
-    # outbox
-    def enqueue(self, key: str, message: OutboundMessage, *, case_ref: str, purpose: str,
-                at: datetime, held: bool = False, due_by: date | None = None) -> OutboxItem:
-        status = OutboxStatus.HELD if held else OutboxStatus.PENDING
-        with self.atomic():
-            try:
-                self._conn.execute(
-                    "INSERT INTO outbox (key, case_ref, purpose, message, created_at, status, due_by)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (key, case_ref, purpose, message_to_json(message), at.isoformat(), status.value,
-                     due_by.isoformat() if due_by else None),
-                )
-                crash_point("ledger.enqueue.uncommitted")
-            except sqlite3.IntegrityError as exc:
-                raise DuplicateKey(key) from exc
-        return OutboxItem(key, case_ref, purpose, message, at, status=status, due_by=due_by)
-
-    def release(self, key: str, *, at: datetime) -> None:
-        self._set_status(key, "UPDATE outbox SET status='pending' WHERE key=? AND status='held'", (key,))
-
-    def queued(self, key: str) -> bool:
-        return self.queued_at(key) is not None
-
-    def queued_at(self, key: str) -> datetime | None:
-        row = self._conn.execute("SELECT created_at FROM outbox WHERE key=?", (key,)).fetchone()
-        return datetime.fromisoformat(row[0]) if row else None
-
-    def outbox(self, status: OutboxStatus | None = None) -> list[OutboxItem]:
-        sql, args = "SELECT * FROM outbox", tuple[str, ...]()
-        if status is not None:
-            sql, args = sql + " WHERE status = ?", (status.value,)
-        return [self._outbox_item(r) for r in self._conn.execute(sql + " ORDER BY seq", args)]
-
-    def mark_sent(self, key: str, *, at: datetime, message_id: str) -> None:
-        self._set_status(key, "UPDATE outbox SET status='sent', sent_at=?, message_id=? WHERE key=?",
-                         (at.isoformat(), message_id, key))
-
-    def mark_failed(self, key: str, *, at: datetime, error: str) -> None:
-        self._set_status(key, "UPDATE outbox SET status='failed', sent_at=NULL, error=? WHERE key=?",
-                         (f"{at.isoformat()} {error}", key))
-
-    def _set_status(self, key: str, sql: str, args: tuple[Any, ...]) -> None:
-        with self.atomic():
-            if self._conn.execute(sql, args).rowcount != 1:
-                raise KeyError(f"no outbox row with key {key!r}")
-
-    @staticmethod
-    def _outbox_item(r: sqlite3.Row) -> OutboxItem:
-        return OutboxItem(
-            key=r["key"], case_ref=r["case_ref"], purpose=r["purpose"],
-            message=message_from_json(r["message"]), created_at=datetime.fromisoformat(r["created_at"]),
-            status=OutboxStatus(r["status"]), sent_at=_dt(r["sent_at"]), message_id=r["message_id"],
-            error=r["error"], due_by=date.fromisoformat(r["due_by"]) if r["due_by"] else None,
-        )
-
-    # inbound
-    def record_inbound(self, message_id: str, *, at: datetime, outcome: str) -> bool:
-        with self.atomic():
-            cur = self._conn.execute(
-                "INSERT OR IGNORE INTO inbound (message_id, at, outcome) VALUES (?, ?, ?)",
-                (message_id, at.isoformat(), outcome),
-            )
-            crash_point("ledger.inbound.uncommitted")
-        return cur.rowcount == 1
-
-    def inbound_seen(self, message_id: str) -> bool:
-        return self._conn.execute("SELECT 1 FROM inbound WHERE message_id=?", (message_id,)).fetchone() is not None
-
-    def inbound_outcome(self, message_id: str) -> str | None:
-        row = self._conn.execute("SELECT outcome FROM inbound WHERE message_id=?", (message_id,)).fetchone()
-        return row[0] if row else None
-
-    # cursors
-    def cursor(self, name: str) -> str | None:
-        row = self._conn.execute("SELECT value FROM cursors WHERE name=?", (name,)).fetchone()
-        return row[0] if row else None
-
-    def set_cursor(self, name: str, value: str) -> None:
-        with self.atomic():
-            self._conn.execute(
-                "INSERT INTO cursors (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value=excluded.value",
-                (name, value),
-            )
-            crash_point("ledger.cursor.uncommitted")
-
-    # audit
-    def audit(self, event: AuditEvent) -> None:
-        with self.atomic():
-            self._conn.execute(
-                "INSERT INTO audit (at, actor, action, case_ref, agency, detail, outbox_key)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (event.at.isoformat(), event.actor, event.action, event.case_ref, event.agency, event.detail,
-                 event.outbox_key),
-            )
-            crash_point("ledger.audit.uncommitted")
-
-    def audit_count(self, action: str, *, case_ref: str, agency: str = "") -> int:
-        """How many audit rows of `action` a case (and agency) has."""
-        return int(self._conn.execute("SELECT COUNT(*) FROM audit WHERE case_ref=? AND action=? AND agency=?",
-                                      (case_ref, action, agency)).fetchone()[0])
-
-    def audit_trail(self, case_ref: str | None = None) -> Iterator[AuditEvent]:
-        sql, args = "SELECT * FROM audit", tuple[str, ...]()
-        if case_ref is not None:
-            sql, args = sql + " WHERE case_ref = ?", (case_ref,)
-        for r in self._conn.execute(sql + " ORDER BY seq", args).fetchall():
-            yield AuditEvent(
-                at=datetime.fromisoformat(r["at"]), action=r["action"], case_ref=r["case_ref"],
-                agency=r["agency"], detail=r["detail"], outbox_key=r["outbox_key"], actor=r["actor"],
-            )
+    def _run(self, sql: str, args: tuple[Any, ...] = ()) -> Any:
+        return self._conn.execute(sql, args)

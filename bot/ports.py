@@ -251,6 +251,31 @@ class AuditEvent:
     actor: str = "cspr-bot"
 
 
+@dataclass(frozen=True)
+class Instance:
+    """One running cspr-bot as it last reported itself: leader or standby, alive when, ticked when."""
+
+    name: str
+    host: str
+    pid: int
+    version: str
+    role: str  # "leader" or "standby"
+    started_at: datetime
+    seen_at: datetime
+    last_tick_at: datetime | None = None
+    last_tick_id: str = ""
+
+
+@dataclass(frozen=True)
+class LedgerStats:
+    """Counts for operators and /metrics, without loading any message."""
+
+    outbox: Mapping[str, int]  # status -> rows
+    oldest_unsent: datetime | None  # when the oldest pending row was queued
+    inbound: int  # inbound messages ever processed
+    sent: int  # messages ever sent
+
+
 @runtime_checkable
 class Ledger(Protocol):
     """Outbox, processed inbound ids, cursors and the audit trail, in one durable store."""
@@ -306,3 +331,13 @@ class Ledger(Protocol):
     def audit_trail(self, case_ref: str | None = None) -> Iterator[AuditEvent]: ...
 
     def audit_count(self, action: str, *, case_ref: str, agency: str = "") -> int: ...
+
+    def heartbeat(self, instance: Instance) -> None:
+        """Record an instance as alive (its role, seen_at, and its last tick when given)."""
+        ...
+
+    def instances(self) -> list[Instance]:
+        """Every instance that ever reported, most recently seen first."""
+        ...
+
+    def stats(self) -> LedgerStats: ...

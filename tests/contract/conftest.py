@@ -29,9 +29,10 @@ from bot.adapters.local.maildir import MaildirMailbox
 from bot.adapters.local.register import SqliteCaseRegister
 from bot.adapters.memory import MemoryCaseRegister, MemoryLibrary, MemoryMailbox
 from bot.ledger import SqliteLedger
-from bot.ports import CaseRegister, Library, Mailbox, MailFolder
+from bot.ports import CaseRegister, Ledger, Library, Mailbox, MailFolder
 from tests.graph_emulator import GraphEmulator
 from tests.graph_sdk import SITE, SITE_REF, provisioned, sdk_client
+from tests.postgres import fresh_schema, pg_url  # noqa: F401 (a fixture)
 
 LISTS = ("cases", "agencies", "requests")
 TEAM_ADDRESS = "team@scp.example"
@@ -218,8 +219,16 @@ def library(request: pytest.FixtureRequest, tmp_path: Path) -> Library:
 
 # --- ledger ----------------------------------------------------------------------------------
 
-@pytest.fixture(params=["file", "memory"])
-def ledger(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqliteLedger]:
+@pytest.fixture(params=["file", "memory", "postgres"])
+def ledger(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Ledger]:
+    if request.param == "postgres":
+        from bot.ledger_pg import PostgresLedger
+
+        with fresh_schema() as url:
+            port: Ledger = PostgresLedger(url)
+            yield port
+            port.close()  # type: ignore[attr-defined]
+        return
     port = SqliteLedger(tmp_path / "ledger.sqlite" if request.param == "file" else ":memory:")
     yield port
-    port.close()
+    port.close()  # type: ignore[attr-defined]

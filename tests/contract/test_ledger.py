@@ -1,5 +1,5 @@
-"""The Ledger contract, run against a ledger file and an in-memory one (see the `ledger` fixture),
-plus the durability promises only a file can keep."""
+"""The Ledger contract, run against a SQLite file, an in-memory SQLite ledger and PostgreSQL (see the `ledger`
+fixture), plus the durability promises only a file or a server can keep."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from bot.ports import (
     Attachment,
     AuditEvent,
     DuplicateKey,
+    Instance,
     Ledger,
     OutboundMessage,
     OutboxItem,
@@ -249,6 +250,58 @@ class TestLedgerContract:
         assert ledger.cursor("mail") == "c"
 
 
+class TestInstancesAndStats:
+    """What operators see: each instance's role and heartbeat, and counts without loading a message."""
+
+    def test_a_heartbeat_keeps_the_last_tick_until_a_newer_one_is_given(self, ledger: Ledger) -> None:
+        first = Instance("bot-a", "host-a", 101, "0.2.0", "leader", started_at=T0, seen_at=T0,
+                         last_tick_at=T0, last_tick_id="t1")
+        ledger.heartbeat(first)
+        later = Instance("bot-a", "host-a", 101, "0.2.0", "standby", started_at=T0,
+                         seen_at=T0 + timedelta(seconds=30))
+        ledger.heartbeat(later)
+
+        (seen,) = ledger.instances()
+        assert (seen.role, seen.seen_at, seen.last_tick_at, seen.last_tick_id) == (
+            "standby", T0 + timedelta(seconds=30), T0, "t1")
+
+        ledger.heartbeat(Instance("bot-a", "host-a", 101, "0.2.0", "leader", started_at=T0,
+                                  seen_at=T0 + timedelta(minutes=5), last_tick_at=T0 + timedelta(minutes=5),
+                                  last_tick_id="t2"))
+        assert ledger.instances()[0].last_tick_id == "t2"
+
+    def test_instances_come_most_recently_seen_first(self, ledger: Ledger) -> None:
+        for n, name in enumerate(["old", "newest", "middle"]):
+            seen = T0 + timedelta(seconds={"old": 0, "newest": 20, "middle": 10}[name])
+            ledger.heartbeat(Instance(name, f"h{n}", n, "0.2.0", "standby", started_at=T0, seen_at=seen))
+        assert [i.name for i in ledger.instances()] == ["newest", "middle", "old"]
+
+    def test_stats_count_the_outbox_by_status_and_name_the_oldest_unsent(self, ledger: Ledger) -> None:
+        ledger.enqueue("a", plain(), case_ref="RR-1", purpose="p", at=T0 + timedelta(hours=2))
+        ledger.enqueue("b", plain(), case_ref="RR-1", purpose="p", at=T0 + timedelta(hours=1))
+        ledger.enqueue("c", plain(), case_ref="RR-1", purpose="p", at=T0)
+        ledger.enqueue("d", plain(), case_ref="RR-1", purpose="p", at=T0, held=True)
+        ledger.mark_sent("c", at=T0, message_id="<c@x.example>")
+        ledger.record_inbound("m1", at=T0, outcome="processed")
+
+        stats = ledger.stats()
+        assert dict(stats.outbox) == {"held": 1, "pending": 2, "sent": 1, "failed": 0}
+        assert stats.oldest_unsent == T0 + timedelta(hours=1)
+        assert (stats.sent, stats.inbound) == (1, 1)
+
+    def test_an_empty_ledger_has_no_oldest_unsent(self, ledger: Ledger) -> None:
+        stats = ledger.stats()
+        assert (stats.oldest_unsent, stats.sent, stats.inbound, sum(stats.outbox.values())) == (None, 0, 0, 0)
+
+    def test_a_duplicate_key_inside_a_block_leaves_the_block_usable(self, ledger: Ledger) -> None:
+        ledger.enqueue("k", plain(), case_ref="RR-1", purpose="p", at=T0)
+        with ledger.atomic():
+            with pytest.raises(DuplicateKey):
+                ledger.enqueue("k", plain(), case_ref="RR-1", purpose="p", at=T0)
+            ledger.set_cursor("after", "still committed")  # PostgreSQL would refuse this after a failed statement
+        assert ledger.cursor("after") == "still committed"
+
+
 class TestFileLedger:
     """Durability promises only a ledger file can keep (not parametrized)."""
 
@@ -324,5 +377,58 @@ class TestFileLedger:
 
         try:
             assert list(ledger.audit_trail()) == [event]
+        finally:
+            ledger.close()
+
+
+class TestPostgresLedger:
+    """Promises only a server can keep (not parametrized): a new connection sees what was committed, the audit
+    trail refuses raw SQL, and a connection the server dropped is remade on the next use."""
+
+    def test_a_committed_row_is_seen_by_a_new_connection_and_a_rolled_back_one_is_not(self, pg_url: str) -> None:
+        from bot.ledger_pg import PostgresLedger
+
+        ledger = PostgresLedger(pg_url)
+        ledger.enqueue("request:RR-1:POL", FULL_MESSAGE, case_ref="RR-1", purpose="agency-request", at=T0)
+        with pytest.raises(RuntimeError), ledger.atomic():
+            ledger.enqueue("lost", plain(), case_ref="RR-1", purpose="p", at=T0)
+            raise RuntimeError("crash")
+        other = PostgresLedger(pg_url)
+        try:
+            assert [(i.key, i.message) for i in other.outbox()] == [("request:RR-1:POL", FULL_MESSAGE)]
+        finally:
+            other.close()
+            ledger.close()
+
+    @pytest.mark.parametrize("statement", ["UPDATE audit SET detail = 'rewritten'", "DELETE FROM audit",
+                                           "TRUNCATE audit"])
+    def test_the_audit_trail_is_append_only_even_for_raw_sql(self, pg_url: str, statement: str) -> None:
+        import psycopg
+
+        from bot.ledger_pg import PostgresLedger
+
+        ledger = PostgresLedger(pg_url)
+        event = AuditEvent(at=T0, action="request-sent", case_ref="RR-1", detail="original")
+        ledger.audit(event)
+        with psycopg.connect(pg_url, autocommit=True) as raw, pytest.raises(psycopg.errors.RaiseException):
+            raw.execute(statement)  # type: ignore[arg-type]
+        try:
+            assert list(ledger.audit_trail()) == [event]
+        finally:
+            ledger.close()
+
+    def test_a_dropped_connection_fails_one_call_and_is_remade_on_the_next(self, pg_url: str) -> None:
+        import psycopg
+
+        from bot.ledger_pg import PostgresLedger
+
+        ledger = PostgresLedger(pg_url)
+        ledger.set_cursor("mail", "before")
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (ledger._conn.info.backend_pid,))
+        with pytest.raises(psycopg.OperationalError):
+            ledger.cursor("mail")
+        try:
+            assert ledger.cursor("mail") == "before"  # the next tick: a new connection
         finally:
             ledger.close()

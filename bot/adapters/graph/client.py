@@ -18,6 +18,8 @@ from concurrent.futures import Future
 from typing import Any, TypeVar
 from urllib.parse import urlparse
 
+from bot import __version__
+
 T = TypeVar("T")
 GRAPH_SCOPES = ["https://graph.microsoft.com/.default"]
 IMMUTABLE = 'IdType="ImmutableId"'
@@ -121,7 +123,7 @@ def make_client(credential: Any, *, base_url: str, allowed_hosts: list[str]) -> 
     options = dict(sdk_options)
     options[RetryHandlerOption.get_key()] = RetryHandlerOption(delay=1, max_retries=3)
     http = httpx.AsyncClient(timeout=httpx.Timeout(100.0, connect=30.0),
-                             headers={"User-Agent": "NONISV|cspr-bot|cspr-bot/0.1", "Prefer": IMMUTABLE})
+                             headers={"User-Agent": f"NONISV|cspr-bot|cspr-bot/{__version__}", "Prefer": IMMUTABLE})
     http = GraphClientFactory.create_with_default_middleware(client=http, options=options)
     auth = AzureIdentityAuthenticationProvider(credential, scopes=GRAPH_SCOPES, allowed_hosts=allowed_hosts)
     adapter = GraphRequestAdapter(auth, client=http)
