@@ -140,6 +140,46 @@ def documents_for(settings: Settings) -> dict[str, DocumentTemplates]:
     return found
 
 
+def local_workspace(settings: Settings, workspace: Path | None, *, sqlite_inside: bool) -> Workspace:
+    """The workspace folder, made if missing; refused on a network share when SQLite files live in it."""
+    from bot.ledger import network_filesystem
+
+    ws = Workspace(Path(workspace or settings.workspace.path))
+    try:
+        ws.root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"workspace.path: cannot create {ws.root} ({exc.strerror}). "
+                          "Fix: point it at a folder you can write to") from None
+    if sqlite_inside and (fstype := network_filesystem(ws.root)):
+        raise ConfigError(
+            f"workspace.path: {ws.root} is on a network share ({fstype}), and the ledger is SQLite. SQLite is not "
+            "safe there: its file locks and flushes are not reliable over SMB/Azure Files or NFS, so two writers "
+            "can corrupt it and a message recorded as sent can be lost after a failure, and sent again. Fix: put "
+            "the workspace on a local disk, or set workspace.ledger_url to a PostgreSQL database")
+    return ws
+
+
+def build_ledger(settings: Settings, ws: Workspace) -> Ledger:
+    """SQLite in the workspace (the embedded default), or PostgreSQL when workspace.ledger_url is set."""
+    url = settings.workspace.ledger_url
+    if url is None:
+        from bot.ledger import SqliteLedger
+
+        return SqliteLedger(ws.ledger)
+    from bot.ledger_pg import PostgresLedger, redact
+
+    try:
+        return PostgresLedger(url)
+    except Exception as exc:
+        import psycopg
+
+        if isinstance(exc, psycopg.OperationalError):
+            raise ConfigError(f"workspace.ledger_url: cannot reach the ledger at {redact(url)} "
+                              f"({str(exc).strip().splitlines()[0][:160]}). Fix: check the server is up, the host "
+                              "and database names, and PGPASSWORD in the service's environment") from None
+        raise
+
+
 def _partnerships(settings: Settings) -> dict[str, Partnership]:
     return {p.id: p.to_domain() for p in settings.partnerships}
 
@@ -148,16 +188,10 @@ def build_local_app(settings: Settings, workspace: Path | None = None) -> App:
     from bot.adapters.local.library import FolderLibrary
     from bot.adapters.local.maildir import MaildirMailbox
     from bot.adapters.local.register import SqliteCaseRegister
-    from bot.ledger import SqliteLedger
 
-    ws = Workspace(Path(workspace or settings.workspace.path))
-    try:
-        ws.root.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigError(f"workspace.path: cannot create {ws.root} ({exc.strerror}). "
-                          "Fix: point it at a folder you can write to") from None
+    ws = local_workspace(settings, workspace, sqlite_inside=True)  # the register is SQLite whatever the ledger
     register = SqliteCaseRegister(ws.register, LISTS)
-    ledger = SqliteLedger(ws.ledger)
+    ledger = build_ledger(settings, ws)
     return App(
         settings=settings, partnerships=_partnerships(settings), register=register,
         mailbox=MaildirMailbox(ws.mail, address=settings.bot.mailbox_address),
@@ -218,21 +252,19 @@ def graph_client(settings: Settings, credential: Any = None) -> tuple[Any, Any]:
 
 
 def build_graph_app(settings: Settings, workspace: Path | None = None, *, credential: Any = None) -> App:
-    """The ports on Microsoft 365. The bot's own ledger stays a local SQLite file in the workspace."""
+    """The ports on Microsoft 365. The bot's own ledger is SQLite in the workspace, or PostgreSQL."""
     from bot.adapters.graph.client import LoopThread, warm_up
     from bot.adapters.graph.library import SharePointLibrary
     from bot.adapters.graph.mailbox import GraphMailbox
     from bot.adapters.graph.register import SharePointCaseRegister
     from bot.adapters.graph.uploads import Uploader
-    from bot.ledger import SqliteLedger
 
     g = settings.graph
     assert g is not None
     _, graph = graph_client(settings, credential)
-    ws = Workspace(Path(workspace or settings.workspace.path))
-    ws.root.mkdir(parents=True, exist_ok=True)
+    ws = local_workspace(settings, workspace, sqlite_inside=settings.workspace.ledger_url is None)
     log.info("Graph SDK warmed up in %.2f s", warm_up())
-    loop, uploads, ledger = LoopThread(), Uploader(), SqliteLedger(ws.ledger)
+    loop, uploads, ledger = LoopThread(), Uploader(), build_ledger(settings, ws)
     return App(
         settings=settings, partnerships=_partnerships(settings),
         register=SharePointCaseRegister(graph, loop, site=g.site),
@@ -275,11 +307,19 @@ HANDLERS: dict[str, Callable[[App, datetime], object]] = {
 
 
 def run_job(app: App, job_id: str, now: datetime) -> object:
-    report = HANDLERS[job_id](app, now)
-    log.info("job %s done: %s", job_id, report)
+    """One job, logged under its own logger (`cspr_bot.<job>`, so [ops] log_levels can single it out) with the
+    tick's correlation id."""
+    from bot.logs import tick_context
+
+    with tick_context():
+        report = HANDLERS[job_id](app, now)
+        logging.getLogger(f"cspr_bot.{job_id}").info("job %s done: %s", job_id, report)
     return report
 
 
 def tick(app: App, now: datetime) -> dict[str, object]:
-    """One pass of every job in timetable order, at `now`."""
-    return {job.id: run_job(app, job.id, now) for job in JOBS}
+    """One pass of every job in timetable order, at `now`, under one correlation id."""
+    from bot.logs import tick_context
+
+    with tick_context():
+        return {job.id: run_job(app, job.id, now) for job in JOBS}

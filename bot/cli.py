@@ -11,12 +11,13 @@ from pathlib import Path
 
 import click
 
+from bot import __version__
 from bot.cli_audit import audit, retention
 from bot.cli_cases import case, timeline
 from bot.cli_common import DATE, EXIT_USAGE, Failure, emit_json, load
 from bot.cli_m365 import doctor, provision
 from bot.cli_outbox import outbox
-from bot.cli_run import demo, run, status, tick
+from bot.cli_run import demo, health, run, status, tick
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,7 +28,7 @@ from bot.cli_run import demo, run, status, tick
 @click.option("-v", "--verbose", is_flag=True, help="Log what each job does.")
 @click.option("--log-format", type=click.Choice(["auto", "json", "text"]), default="auto",
               help="JSON lines (for a service) or text; auto: JSON unless on a terminal.")
-@click.version_option(package_name="cspr-bot")
+@click.version_option(__version__, prog_name="cspr-bot", message="%(prog)s %(version)s")
 @click.pass_context
 def cli(ctx: click.Context, config: str | None, workspace: str | None, verbose: bool, log_format: str) -> None:
     """Rapid reviews and case reviews for Safeguarding Children Partnerships.
@@ -35,7 +36,8 @@ def cli(ctx: click.Context, config: str | None, workspace: str | None, verbose: 
     Sends agency information requests, chases returns, reminds leads of statutory deadlines and
     submits to the Child Safeguarding Practice Review Panel, on a local workspace or Microsoft 365.
     """
-    ctx.obj = {"config": config, "workspace": Path(workspace) if workspace else None}
+    ctx.obj = {"config": config, "workspace": Path(workspace) if workspace else None,
+               "log_format": None if log_format == "auto" else log_format}
     from bot.logs import configure
 
     configure(verbose=verbose, fmt=log_format)
@@ -80,7 +82,7 @@ def deadlines(ctx: click.Context, aware: date, sin: date | None, decision: date 
         click.echo("rapid_review_due: give --sin (this partnership starts the clock at SIN submission)")
 
 
-for command in (case, timeline, outbox, tick, run, status, demo, provision, doctor, audit, retention):
+for command in (case, timeline, outbox, tick, run, health, status, demo, provision, doctor, audit, retention):
     cli.add_command(command)
 
 

@@ -31,6 +31,33 @@ from bot.ports import (
     OutboxStatus,
 )
 
+# file systems on which SQLite's locking and fsync cannot be trusted (sqlite.org/useovernet.html): a share
+# mounted from Azure Files or Windows (cifs/smb3), NFS, and FUSE mounts of network or blob storage
+NETWORK_FILESYSTEMS = ("cifs", "smb3", "smbfs", "nfs", "nfs4", "9p", "afs", "ceph", "glusterfs", "lustre",
+                       "fuse.sshfs", "fuse.blobfuse", "fuse.blobfuse2", "fuse.s3fs", "fuse.rclone", "fuse.azurefile")
+
+
+def network_filesystem(path: Path, mounts: str | None = None) -> str | None:
+    """The network file system `path` is on (e.g. "cifs"), or None for a local disk. Reads /proc/mounts (pass
+    `mounts` to test); a system without it (not Linux) is taken as local."""
+    if mounts is None:
+        try:
+            mounts = Path("/proc/mounts").read_text()
+        except OSError:
+            return None
+    target = str(path.resolve())
+    best, fstype = "", ""
+    for line in mounts.splitlines():
+        parts = line.split()
+        if len(parts) < 3:
+            continue
+        point = parts[1].replace("\\040", " ")
+        inside = target == point or target.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= len(best):
+            best, fstype = point, parts[2]
+    return fstype if fstype in NETWORK_FILESYSTEMS else None
+
+
 def connect(path: Path | str) -> sqlite3.Connection:
     """An autocommit connection with the durability pragmas set and checked (shared by the register)."""
     conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=5.0)
@@ -251,9 +278,10 @@ class SqlLedger:
         counts.update({r[0]: int(r[1]) for r in
                        self._run("SELECT status, COUNT(*) FROM outbox GROUP BY status").fetchall()})
         oldest = self._run("SELECT MIN(created_at) FROM outbox WHERE status='pending'").fetchone()[0]
-        inbound = int(self._run("SELECT COUNT(*) FROM inbound").fetchone()[0])
-        return LedgerStats(outbox=counts, oldest_unsent=self._as_time(oldest), inbound=inbound,
-                           sent=counts[OutboxStatus.SENT.value])
+        inbound, quarantined = self._run("SELECT COUNT(*), COALESCE(SUM(CASE WHEN outcome LIKE '%:quarantine'"
+                                         " THEN 1 ELSE 0 END), 0) FROM inbound").fetchone()
+        return LedgerStats(outbox=counts, oldest_unsent=self._as_time(oldest), inbound=int(inbound),
+                           sent=counts[OutboxStatus.SENT.value], quarantined=int(quarantined))
 
 
 class SqliteLedger(SqlLedger):

@@ -20,10 +20,11 @@ from bot.migrations import migrate_postgres
 # keepalives: a peer that vanished without closing its socket (a host that lost power) is noticed within about a
 # minute, so its advisory lock and connections are released; application_name shows the bot in pg_stat_activity
 CONNECT_OPTIONS: dict[str, Any] = {"connect_timeout": 10, "application_name": "cspr-bot", "keepalives": 1,
-                                   "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
+                                   "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3,
+                                   "tcp_user_timeout": 60_000}
 
 
-class _Row(tuple):  # type: ignore[type-arg]
+class _Row(tuple[Any, ...]):
     """A row readable by position and by column name, like sqlite3.Row."""
 
     names: dict[str, int]

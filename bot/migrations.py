@@ -223,7 +223,7 @@ LATEST = MIGRATIONS[-1].version
 
 def migrate_sqlite(conn: sqlite3.Connection, where: str) -> list[int]:
     """Bring a SQLite ledger to LATEST, one transaction per version; returns the versions applied."""
-    applied = []
+    applied: list[int] = []
     while True:
         conn.execute("BEGIN IMMEDIATE")  # one writer at a time decides and applies
         try:
@@ -246,7 +246,7 @@ def migrate_sqlite(conn: sqlite3.Connection, where: str) -> list[int]:
 def migrate_postgres(conn: Any, where: str) -> list[int]:
     """Bring a PostgreSQL ledger (the connection's schema) to LATEST; instances starting together take turns
     (a transaction-scoped advisory lock), and each version commits with its row in `schema_migrations`."""
-    applied = []
+    applied: list[int] = []
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(hashtextextended('cspr-bot migrate:' || current_schema(), 0))")
         conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY,"

@@ -274,6 +274,7 @@ class LedgerStats:
     oldest_unsent: datetime | None  # when the oldest pending row was queued
     inbound: int  # inbound messages ever processed
     sent: int  # messages ever sent
+    quarantined: int = 0  # inbound messages filed in quarantine (hostile or unreadable)
 
 
 @runtime_checkable
@@ -341,3 +342,5 @@ class Ledger(Protocol):
         ...
 
     def stats(self) -> LedgerStats: ...
+
+    def close(self) -> None: ...

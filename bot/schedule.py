@@ -50,17 +50,25 @@ JOBS: tuple[Job, ...] = (
 )
 
 
-def build_scheduler(run_job: Callable[[str, datetime], object], *, cadence: Cadence, timezone: str) -> Any:
-    """A BlockingScheduler running every job once at start and then on its trigger, one at a time."""
+def build_scheduler(run_job: Callable[[str, datetime], object], *, cadence: Cadence, timezone: str,
+                    watch: Callable[[], object] | None = None, watch_every: timedelta | None = None) -> Any:
+    """A BlockingScheduler running every job once at start and then on its trigger, one at a time; and `watch`
+    (the leadership check and heartbeat) every `watch_every` on a thread of its own, so a long job never
+    delays it."""
     from apscheduler.executors.pool import ThreadPoolExecutor
     from apscheduler.schedulers.blocking import BlockingScheduler
 
     scheduler = BlockingScheduler(
         timezone=timezone,
-        executors={"default": ThreadPoolExecutor(max_workers=1)},  # jobs never overlap
+        executors={"default": ThreadPoolExecutor(max_workers=1),  # jobs never overlap
+                   "watch": ThreadPoolExecutor(max_workers=1)},
         job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
     )
     start = datetime.now(UTC)
+    if watch is not None:
+        scheduler.add_job(watch, trigger=IntervalTrigger(seconds=(watch_every or cadence.ingest).total_seconds(),
+                                                         timezone=UTC),
+                          id="watch", name="leadership and heartbeat", executor="watch", next_run_time=start)
     for job in JOBS:
         scheduler.add_job(
             lambda job_id=job.id: run_job(job_id, datetime.now(UTC)),

@@ -130,6 +130,54 @@ class PartnershipSettings(_Strict):
 
 class WorkspaceSettings(_Strict):
     path: Path = Path("var/workspace")
+    # the ledger on PostgreSQL (for two or more instances): postgresql://USER@HOST:5432/DB?sslmode=require.
+    # No password here: libpq reads PGPASSWORD (or ~/.pgpass) from the service's environment.
+    ledger_url: str | None = None
+
+    @field_validator("ledger_url")
+    @classmethod
+    def _ledger_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError(f"{value[:40]!r} is not a PostgreSQL URL. Fix: write postgresql://USER@HOST:5432/DB, "
+                             "or remove ledger_url to keep the ledger in SQLite in the workspace")
+        from urllib.parse import urlsplit
+
+        try:
+            password = urlsplit(value).password
+        except ValueError:
+            raise ValueError("ledger_url cannot be read as a URL. Fix: postgresql://USER@HOST:5432/DB") from None
+        if password is not None or "password=" in value.lower():
+            raise ValueError("ledger_url contains a password. Fix: remove it from the file and set PGPASSWORD in "
+                             "the service's environment file (never in the TOML)")
+        return value
+
+
+LogLevel = Literal["debug", "info", "warning", "error"]
+
+
+class OpsSettings(_Strict):
+    """Running it: the instance's name, logs, and the optional /healthz and /metrics endpoint."""
+
+    instance: str = Field(default="", pattern=r"^[A-Za-z0-9._-]{0,63}$")  # "" = this host's name
+    http_port: int = Field(default=0, ge=0, le=65535)  # 0 = no HTTP endpoint
+    http_host: str = "127.0.0.1"  # "0.0.0.0" only inside a container, for the platform's probe
+    log_format: Literal["auto", "json", "text"] = "auto"
+    log_level: LogLevel = "info"
+    log_levels: dict[str, LogLevel] = Field(default_factory=dict)  # per module, e.g. "cspr_bot.ingest" = "debug"
+
+    @field_validator("http_host")
+    @classmethod
+    def _host(cls, value: str) -> str:
+        import ipaddress
+
+        try:
+            ipaddress.ip_address(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not an IP address. Fix: 127.0.0.1 (loopback), or 0.0.0.0 inside a "
+                             "container") from None
+        return value
 
 
 class BotSettings(_Strict):
@@ -204,6 +252,7 @@ class PanelSettings(_Strict):
 
 class Settings(_Strict):
     workspace: WorkspaceSettings = WorkspaceSettings()
+    ops: OpsSettings = OpsSettings()
     bot: BotSettings
     panel: PanelSettings
     graph: GraphSettings | None = None

@@ -101,8 +101,8 @@ class Facts:
 class World:
     """The workspace, the people and the mail servers for one run on one backend."""
 
-    def __init__(self, backend: str, root: Path) -> None:
-        self.backend, self.root = backend, root
+    def __init__(self, backend: str, root: Path, ledger_url: str = "") -> None:
+        self.backend, self.root, self.ledger_url = backend, root, ledger_url
         self.delivered: list[bytes] = []
         self.emulator: Any = None
         settings = load_settings(DEFAULT_CONFIG)
@@ -128,6 +128,13 @@ class World:
                 sent = email.utils.parsedate_to_datetime(str(email.message_from_bytes(raw)["Date"]))
                 self.emulator.deliver(MAILBOX, raw, received=sent)
 
+        if ledger_url:  # the world reads the instances' shared ledger (before anything has used the app's own)
+            from bot.ledger_pg import PostgresLedger
+
+            self.app.ledger.close()
+            self.app.ledger = PostgresLedger(ledger_url)
+            self.app.closers.append(self.app.ledger.close)
+
         def recorded(raw: bytes, name: str) -> None:
             self.delivered.append(raw)
             deliver(raw, name)
@@ -140,6 +147,8 @@ class World:
         if self.emulator is not None:
             args.append(self.emulator.base_url)
             env["CSPR_BOT_STATIC_TOKEN"] = self.emulator.token
+        if self.ledger_url:
+            env["CSPR_TEST_LEDGER_URL"] = self.ledger_url
         return args, env
 
     def facts(self, ref: str) -> Facts:
@@ -427,3 +436,71 @@ def totals(rows: list[Row]) -> dict[str, int]:
            "errors": sum(r.errors for r in rows)}
     out.update({k: sum(r.found[k] for r in rows) for k in KINDS})
     return out
+
+
+# ---- two instances on one PostgreSQL ledger: the leader killed mid-scenario, the standby finishes the run
+
+
+@dataclass
+class Failover:
+    outcome: Outcome
+    asked_standby: int = 0  # jobs a standby declined while another instance led
+    acted: Counter[str] = field(default_factory=Counter)  # instance -> jobs it ran as leader
+    takeover: str = ""  # the job (and simulated time) the standby first ran after the kill
+
+
+def run_failover(backend: str, root: Path, ledger_url: str, point: str, hit: int) -> Failover:
+    """The demo scenario with two bot instances ("a" and "b") asked every job, as two replicas' schedulers would;
+    only the leader acts. "a" starts first and leads; it is killed the `hit`-th time it reaches `point`. The
+    service manager restarts it ("a2", unarmed), as a standby behind "b"."""
+    import time
+
+    root.mkdir(parents=True, exist_ok=True)
+    outcome = Outcome(backend, point, hit)
+    result = Failover(outcome)
+    world = World(backend, root, ledger_url)
+    bots: dict[str, Bot] = {}
+    try:
+        args, env = world.bot_args()
+        bots["a"] = Bot(args, dict(env, CSPR_CRASH_AT=point, CSPR_CRASH_HIT=str(hit)), root / "bot-a.log")
+        bots["b"] = Bot(args, env, root / "bot-b.log")
+
+        def runner(job: str, now: datetime) -> None:
+            for _attempt in range(200):  # a killed leader's lock is freed as its socket closes: a moment
+                acted = False
+                for name in list(bots):
+                    try:
+                        reply = bots[name].run(job, now)
+                    except BotDied as died:
+                        if outcome.killed or died.args[0] != "exit -9":
+                            raise
+                        outcome.killed, outcome.restarts = True, 1
+                        del bots[name]
+                        bots["a2"] = Bot(args, env, root / "bot-a2.log")
+                        continue
+                    if reply.get("standby"):
+                        result.asked_standby += 1
+                        continue
+                    acted = True
+                    result.acted[name] += 1
+                    if outcome.killed and not result.takeover:
+                        result.takeover = f"{name}: {job} at {now:%d %b %H:%M}"
+                    if not reply["ok"]:
+                        outcome.errors.append(f"{name} {now:%d %b %H:%M} {reply['error']}")
+                if acted:
+                    return
+                time.sleep(0.05)
+            raise RuntimeError(f"no instance took the lead for {job} at {now}")
+
+        try:
+            ref = run_scenario(world.app, deliver=world.deliver, person_edit=world.person_edit,
+                               cadence=CADENCES[backend], echo=lambda _line: None, runner=runner)
+        finally:
+            for bot in bots.values():
+                bot.close()
+        outcome.facts = world.facts(ref)
+    except BotDied as died:
+        outcome.errors.append(f"a bot died unexpectedly ({died}); see {root}")
+    finally:
+        world.close()
+    return result

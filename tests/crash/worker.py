@@ -5,36 +5,50 @@ point; the harness then starts a new one on the same workspace and asks again.
 
     python -m tests.crash.worker local WORKSPACE
     python -m tests.crash.worker graph WORKSPACE BASE_URL   (token in CSPR_BOT_STATIC_TOKEN)
+
+With CSPR_TEST_LEDGER_URL set, the ledger is on PostgreSQL and the worker is one of several instances: before each
+job it asks for the leadership as `cspr-bot run` does, and a standby answers `{"standby": true}` without acting.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from datetime import datetime
 from pathlib import Path
 
 from bot import crashpoints
 from bot.bootstrap import App, build_app, run_job
+from bot.leadership import Leadership, SoleInstance, leadership_for
 from bot.settings import Settings, load_settings
 from tests.conftest import DEFAULT_CONFIG
 
 
-def worker_settings(backend: str, base_url: str = "") -> Settings:
+def worker_settings(backend: str, base_url: str = "", ledger_url: str = "") -> Settings:
     if backend == "graph":
         from tests.integration.graph_rig import graph_settings
 
-        return graph_settings(base_url)
-    return load_settings(DEFAULT_CONFIG)
+        settings = graph_settings(base_url)
+    else:
+        settings = load_settings(DEFAULT_CONFIG)
+    if ledger_url:
+        settings = settings.model_copy(update={
+            "workspace": settings.workspace.model_copy(update={"ledger_url": ledger_url})})
+    return settings
 
 
-def serve(app: App, lines: object, out: object) -> None:
+def serve(app: App, lines: object, out: object, leadership: Leadership | None = None) -> None:
+    leadership = leadership or SoleInstance()
     for line in lines:  # type: ignore[attr-defined]
         ask = json.loads(line)
         reply: dict[str, object] = {"ok": True, "error": ""}
         try:
-            run_job(app, ask["job"], datetime.fromisoformat(ask["now"]))
+            if not leadership.ensure():
+                reply["standby"] = True
+            else:
+                run_job(app, ask["job"], datetime.fromisoformat(ask["now"]))
         except Exception as exc:  # as `cspr-bot run` does: logged, and the next run of the job must recover
             reply = {"ok": False, "error": f"{ask['job']}: {type(exc).__name__}: {exc}"[:500]}
         reply["counts"] = crashpoints.counts()
@@ -45,11 +59,12 @@ def serve(app: App, lines: object, out: object) -> None:
 def main(argv: list[str]) -> int:
     backend, workspace = argv[0], Path(argv[1])
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)  # stdout is the harness's channel
-    app = build_app(worker_settings(backend, argv[2] if len(argv) > 2 else ""), workspace)
+    ledger_url = os.environ.get("CSPR_TEST_LEDGER_URL", "")
+    app = build_app(worker_settings(backend, argv[2] if len(argv) > 2 else "", ledger_url), workspace)
     try:
         sys.stdout.write(json.dumps({"ready": True}) + "\n")
         sys.stdout.flush()
-        serve(app, sys.stdin, sys.stdout)
+        serve(app, sys.stdin, sys.stdout, leadership_for(ledger_url or None))
     finally:
         app.close()
     return 0
