@@ -227,8 +227,8 @@ def ledger(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Ledger]:
         with fresh_schema() as url:
             port: Ledger = PostgresLedger(url)
             yield port
-            port.close()  # type: ignore[attr-defined]
+            port.close()
         return
     port = SqliteLedger(tmp_path / "ledger.sqlite" if request.param == "file" else ":memory:")
     yield port
-    port.close()  # type: ignore[attr-defined]
+    port.close()

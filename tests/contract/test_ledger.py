@@ -282,16 +282,18 @@ class TestInstancesAndStats:
         ledger.enqueue("c", plain(), case_ref="RR-1", purpose="p", at=T0)
         ledger.enqueue("d", plain(), case_ref="RR-1", purpose="p", at=T0, held=True)
         ledger.mark_sent("c", at=T0, message_id="<c@x.example>")
-        ledger.record_inbound("m1", at=T0, outcome="processed")
+        ledger.record_inbound("m1", at=T0, outcome="return:processed")
+        ledger.record_inbound("m2", at=T0, outcome="hostile:quarantine")
 
         stats = ledger.stats()
         assert dict(stats.outbox) == {"held": 1, "pending": 2, "sent": 1, "failed": 0}
         assert stats.oldest_unsent == T0 + timedelta(hours=1)
-        assert (stats.sent, stats.inbound) == (1, 1)
+        assert (stats.sent, stats.inbound, stats.quarantined) == (1, 2, 1)
 
     def test_an_empty_ledger_has_no_oldest_unsent(self, ledger: Ledger) -> None:
         stats = ledger.stats()
-        assert (stats.oldest_unsent, stats.sent, stats.inbound, sum(stats.outbox.values())) == (None, 0, 0, 0)
+        assert (stats.oldest_unsent, stats.sent, stats.inbound, stats.quarantined, sum(stats.outbox.values())) == (
+            None, 0, 0, 0, 0)
 
     def test_a_duplicate_key_inside_a_block_leaves_the_block_usable(self, ledger: Ledger) -> None:
         ledger.enqueue("k", plain(), case_ref="RR-1", purpose="p", at=T0)
