@@ -104,7 +104,7 @@ def prometheus(ledger: Ledger, *, now: datetime, me: Instance | None, next_deadl
 
     def family(name: str, kind: str, what: str, samples: list[tuple[str, float]]) -> None:
         lines.extend([f"# HELP {name} {what}", f"# TYPE {name} {kind}"])
-        lines.extend(f"{name}{labels} {value:g}" for labels, value in samples)
+        lines.extend(f"{name}{labels} {_number(value)}" for labels, value in samples)
 
     with metrics._lock:
         jobs, failures = dict(metrics.jobs), dict(metrics.failures)
@@ -137,6 +137,11 @@ def prometheus(ledger: Ledger, *, now: datetime, me: Instance | None, next_deadl
         family("cspr_next_deadline_days", "gauge", "Days until the earliest open deadline (negative: overdue).",
                [("", (next_deadline - now.date()).days)])
     return "\n".join(lines) + "\n"
+
+
+def _number(value: float) -> str:
+    """Exactly, as Prometheus reads it (a timestamp in %g would lose its last digits)."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 class Endpoint:

@@ -114,3 +114,23 @@ def test_cspr_bot_run_twice_one_leads_and_the_other_takes_over_when_it_is_killed
                 proc.terminate()
                 proc.wait(timeout=30)
     assert _instances(pg)["beta"][0] == "stopped"  # SIGTERM: released the lock and said so
+
+
+def test_a_one_off_tick_refuses_while_another_instance_leads(pg: str, tmp_path: Path) -> None:
+    from bot.leadership import AdvisoryLock
+
+    exe = str(Path(sys.executable).parent / "cspr-bot")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CSPR_")}
+    config = _config(tmp_path, "gamma", pg)
+    command = [exe, "--config", str(config), "--workspace", str(tmp_path / "gamma"), "tick",
+               "--now", "2026-12-01T09:00"]
+    leader = AdvisoryLock(pg)
+    assert leader.ensure()
+    try:
+        refused = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    finally:
+        leader.release()
+    assert refused.returncode == 1
+    assert "is the leader on this ledger, so this tick would act twice. Fix:" in refused.stderr
+    ticked = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert ticked.returncode == 0 and "send_outbox:" in ticked.stdout, ticked.stderr

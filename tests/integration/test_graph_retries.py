@@ -45,10 +45,14 @@ def test_a_read_survives_a_reset_connection(rig: Rig) -> None:
     assert rig.g.count("GET", r"/lists/[^/]+/items$") >= 3
 
 
-def test_a_throttled_read_is_retried_after_the_servers_wait(rig: Rig) -> None:
+def test_a_throttled_read_is_retried_after_the_servers_wait_and_counted(rig: Rig) -> None:
+    from bot.ops import METRICS
+
+    before = METRICS.throttled
     rig.g.fault("GET", r"/mailFolders/inbox/messages/delta", kind="429", times=1, retry_after=1)
     assert rig.mailbox.changes(None).messages == []
     assert rig.g.count("GET", r"/mailFolders/inbox/messages/delta") == 2
+    assert METRICS.throttled == before + 1  # seen under the SDK's retry: /metrics reports it
 
 
 def test_a_send_that_meets_a_reset_is_not_retried_but_reconciled_on_the_next_try(rig: Rig) -> None:

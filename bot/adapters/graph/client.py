@@ -122,13 +122,30 @@ def make_client(credential: Any, *, base_url: str, allowed_hosts: list[str]) -> 
 
     options = dict(sdk_options)
     options[RetryHandlerOption.get_key()] = RetryHandlerOption(delay=1, max_retries=3)
-    http = httpx.AsyncClient(timeout=httpx.Timeout(100.0, connect=30.0),
+    http = httpx.AsyncClient(timeout=httpx.Timeout(100.0, connect=30.0), transport=_counting_transport(),
                              headers={"User-Agent": f"NONISV|cspr-bot|cspr-bot/{__version__}", "Prefer": IMMUTABLE})
     http = GraphClientFactory.create_with_default_middleware(client=http, options=options)
     auth = AzureIdentityAuthenticationProvider(credential, scopes=GRAPH_SCOPES, allowed_hosts=allowed_hosts)
     adapter = GraphRequestAdapter(auth, client=http)
     adapter.base_url = check_base_url(base_url)
     return GraphServiceClient(request_adapter=adapter)
+
+
+def _counting_transport() -> Any:
+    """The innermost transport (under the SDK's retry middleware), so every 429 is counted, retried ones too, for
+    the throttling figure in /metrics."""
+    import httpx
+
+    from bot.ops import METRICS
+
+    class Counting(httpx.AsyncHTTPTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            response = await super().handle_async_request(request)
+            if response.status_code == 429:
+                METRICS.count_throttled()
+            return response
+
+    return Counting()
 
 
 def warm_up() -> float:
