@@ -225,3 +225,7 @@ if __name__ == "__main__":
     documents()
     graph()
     pickup()
+    from bench.ha import failover, ledgers
+
+    ledgers()
+    failover()
