@@ -284,6 +284,10 @@ class SqlLedger:
                            sent=counts[OutboxStatus.SENT.value], quarantined=int(quarantined))
 
 
+    def schema_version(self) -> int:
+        return int(self._run("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").fetchone()[0])
+
+
 class SqliteLedger(SqlLedger):
     """The Ledger port on one SQLite file (or ":memory:" for tests)."""
 
@@ -304,3 +308,6 @@ class SqliteLedger(SqlLedger):
 
     def _run(self, sql: str, args: tuple[Any, ...] = ()) -> Any:
         return self._conn.execute(sql, args)
+
+    def schema_version(self) -> int:
+        return int(self._conn.execute("PRAGMA user_version").fetchone()[0])

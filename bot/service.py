@@ -40,11 +40,13 @@ class Service:
         self.endpoint: Endpoint | None = None
         self._lock = threading.Lock()
         self._deadline: tuple[datetime, date | None] | None = None
+        self._outdated = False
 
     # leadership and heartbeat
     def check(self) -> bool:
-        """Whether this instance leads now; records the heartbeat; on becoming leader, runs every job at once."""
-        leader = self.leadership.ensure()
+        """Whether this instance leads now; records the heartbeat; on becoming leader, runs every job at once.
+        An instance whose ledger a newer version has migrated stands down for good (a rolling upgrade)."""
+        leader = not self.outdated() and self.leadership.ensure()
         with self._lock:
             changed, self.leader = leader != self.leader, leader
         if changed:
@@ -58,6 +60,21 @@ class Service:
                         job.modify(next_run_time=now)
         self.beat()
         return leader
+
+    def outdated(self) -> bool:
+        from bot.migrations import LATEST
+
+        try:
+            found = self.ledger.schema_version()
+        except Exception:  # noqa: BLE001 - unreadable now: leadership's own check decides
+            return False
+        if found > LATEST and not self._outdated:
+            self._outdated = True
+            log.error("%s: the ledger is at schema version %d, newer than this cspr-bot (%d): a newer version is "
+                      "running; standing down. Fix: stop this instance and run the new version", self.name, found,
+                      LATEST)
+            self.leadership.release()
+        return self._outdated
 
     def beat(self, *, tick_at: datetime | None = None, tick_id: str = "", role: str = "") -> None:
         try:

@@ -21,8 +21,9 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from bot.documents import DOCX_TYPE  # noqa: F401  (re-exported: callers render and attach together)
 from bot.documents.examples import EXAMPLES
+from bot.shipped import templates_dir
 
-DEFAULT_DOCUMENTS = Path(__file__).resolve().parents[2] / "templates" / "documents"
+DEFAULT_DOCUMENTS = templates_dir() / "documents"
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 

@@ -16,8 +16,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFo
 
 from bot.domain.correlation import Token, message_id_for
 from bot.ports import Attachment, OutboundMessage
+from bot.shipped import templates_dir
 
-DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "emails"
+DEFAULT_TEMPLATES = templates_dir() / "emails"
 
 
 def long_date(d: date | None) -> str:

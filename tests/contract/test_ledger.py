@@ -290,6 +290,11 @@ class TestInstancesAndStats:
         assert stats.oldest_unsent == T0 + timedelta(hours=1)
         assert (stats.sent, stats.inbound, stats.quarantined) == (1, 2, 1)
 
+    def test_a_new_ledger_is_at_the_latest_schema_version(self, ledger: Ledger) -> None:
+        from bot.migrations import LATEST
+
+        assert ledger.schema_version() == LATEST
+
     def test_an_empty_ledger_has_no_oldest_unsent(self, ledger: Ledger) -> None:
         stats = ledger.stats()
         assert (stats.oldest_unsent, stats.sent, stats.inbound, stats.quarantined, sum(stats.outbox.values())) == (

@@ -268,3 +268,25 @@ def test_version_is_the_packages() -> None:
     assert result.output == f"cspr-bot {__version__}\n"
     pyproject = (Path(__file__).resolve().parents[2] / "pyproject.toml").read_text()
     assert f'version = "{__version__}"' in pyproject
+
+
+def test_an_instance_stands_down_when_a_newer_version_migrates_its_ledger(app: App, monkeypatch: pytest.MonkeyPatch,
+                                                                         tmp_path: Path) -> None:
+    """A rolling upgrade: the new version migrates the shared ledger at start; the old leader must stop acting
+    within a poll, because it does not know what the new schema means."""
+    import sqlite3
+
+    import bot.bootstrap
+    from bot.migrations import LATEST
+
+    ran: list[datetime] = []
+    monkeypatch.setitem(bot.bootstrap.HANDLERS, "ingest_mail", lambda app, now: ran.append(now))
+    ledger = SqliteLedger(tmp_path / "ledger.sqlite")
+    leadership = FakeLeadership([True])
+    service = Service(app, leadership=leadership, ops_ledger=ledger, instance="old", clock=lambda: NOW)
+    service.run_job("ingest_mail", NOW)
+    with sqlite3.connect(tmp_path / "ledger.sqlite") as raw:  # the new version's migration, from elsewhere
+        raw.execute(f"PRAGMA user_version = {LATEST + 1}")
+    service.run_job("ingest_mail", NOW + timedelta(minutes=1))
+    assert ran == [NOW] and leadership.released and service.check() is False
+    ledger.close()
