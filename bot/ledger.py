@@ -12,7 +12,7 @@ import base64
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -72,34 +72,40 @@ def connect(path: Path | str) -> sqlite3.Connection:
 
 
 class Transactions:
-    """Explicit BEGIN IMMEDIATE / COMMIT around a block; nested blocks join the outer transaction."""
+    """Explicit BEGIN / COMMIT around a block, one thread at a time; nested blocks join the outer transaction.
+    SQLite begins IMMEDIATE (the write lock at once); PostgreSQL passes its own begin and rollback."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-        self._depth = 0
-        self._lock = threading.RLock()
+    def __init__(self, conn: sqlite3.Connection | None = None, *, begin: Callable[[], Any] | None = None,
+                 commit: Callable[[], Any] | None = None, rollback: Callable[[], Any] | None = None) -> None:
+        if conn is not None:
+            begin, commit, rollback = (lambda: conn.execute("BEGIN IMMEDIATE"), lambda: conn.execute("COMMIT"),
+                                       lambda: conn.execute("ROLLBACK"))
+        assert begin and commit and rollback
+        self._begin, self._commit, self._rollback = begin, commit, rollback
+        self.depth = 0
+        self.lock = threading.RLock()
 
     @contextmanager
     def atomic(self) -> Iterator[None]:
-        with self._lock:
-            if self._depth:
-                self._depth += 1
+        with self.lock:
+            if self.depth:
+                self.depth += 1
                 try:
                     yield
                 finally:
-                    self._depth -= 1
+                    self.depth -= 1
                 return
-            self.conn.execute("BEGIN IMMEDIATE")
-            self._depth = 1
+            self._begin()
+            self.depth = 1
             try:
                 yield
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                self._rollback()
                 raise
             else:
-                self.conn.execute("COMMIT")
+                self._commit()
             finally:
-                self._depth = 0
+                self.depth = 0
 
 
 def message_to_json(message: OutboundMessage) -> str:

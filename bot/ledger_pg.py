@@ -8,13 +8,12 @@ settings file: libpq reads `PGPASSWORD` (or a `~/.pgpass` file) from the service
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from datetime import date, datetime
 from typing import Any
 
-from bot.ledger import SqlLedger
+from bot.ledger import SqlLedger, Transactions
 from bot.migrations import migrate_postgres
 
 # keepalives: a peer that vanished without closing its socket (a host that lost power) is noticed within about a
@@ -68,9 +67,11 @@ class PostgresLedger(SqlLedger):
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self._lock = threading.RLock()
-        self._depth = 0
         self._conn = connect(url)
+        self._tx = Transactions(begin=lambda: self._live().execute("BEGIN"),
+                                commit=lambda: self._conn.execute("COMMIT"),
+                                rollback=lambda: None if self._conn.broken else self._conn.execute("ROLLBACK"))
+        self._lock = self._tx.lock  # statements outside a block wait for a block in another thread
         migrate_postgres(self._conn, redact(url))
 
     def close(self) -> None:
@@ -79,37 +80,13 @@ class PostgresLedger(SqlLedger):
 
     def _live(self) -> Any:
         if self._conn.closed or self._conn.broken:
-            if self._depth:
+            if self._tx.depth:
                 raise ConnectionError("the ledger's connection broke inside a transaction")
             self._conn = connect(self.url)
         return self._conn
 
-    @contextmanager
-    def _atomic(self) -> Iterator[None]:
-        with self._lock:
-            if self._depth:
-                self._depth += 1
-                try:
-                    yield
-                finally:
-                    self._depth -= 1
-                return
-            conn = self._live()
-            conn.execute("BEGIN")
-            self._depth = 1
-            try:
-                yield
-            except BaseException:
-                if not conn.broken:
-                    conn.execute("ROLLBACK")
-                raise
-            else:
-                conn.execute("COMMIT")
-            finally:
-                self._depth = 0
-
     def atomic(self) -> AbstractContextManager[None]:
-        return self._atomic()
+        return self._tx.atomic()
 
     def _time(self, value: datetime) -> Any:
         return value

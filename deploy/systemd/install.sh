@@ -134,31 +134,31 @@ else
   say missing "$cert: with auth = \"certificate\": install -o root -g $user -m 0640 YOUR.pem $cert"
 fi
 
+# install_file SRC DEST MODE [NOTE]: DEST replaced only when it differs from SRC, saying which; true if it changed.
+install_file() {
+  local src=$1 dest=$2 mode=$3 note=${4:-} verb=created
+  if [[ -e "$dest" ]] && cmp -s "$src" "$dest"; then
+    say found "$dest (unchanged)"
+    return 1
+  fi
+  [[ -e "$dest" ]] && verb=updated
+  install -d -m 0755 "$(dirname "$dest")"
+  install -m "$mode" "$src" "$dest"
+  changed "$verb" "$dest${note:+ ($note)}"
+}
+
 # 7. The unit, replaced only when it differs; systemd reloaded only then.
-if [[ -e "$unit" ]] && cmp -s "$here/cspr-bot.service" "$unit"; then
-  say found "$unit (unchanged)"
-  say skipped "systemctl daemon-reload (unit unchanged)"
-else
-  verb=created
-  [[ -e "$unit" ]] && verb=updated
-  install -d -m 0755 "$(dirname "$unit")"
-  install -m 0644 "$here/cspr-bot.service" "$unit"
-  changed "$verb" "$unit"
+if install_file "$here/cspr-bot.service" "$unit" 0644; then
   "$SYSTEMCTL" daemon-reload
   say ran "systemctl daemon-reload"
+else
+  say skipped "systemctl daemon-reload (unit unchanged)"
 fi
 
 # 8. cspr-bot-admin: any cspr-bot command (status, doctor, provision) run as the service runs.
 admin="$DESTDIR/usr/local/sbin/cspr-bot-admin"
-if [[ -e "$admin" ]] && cmp -s "$here/cspr-bot-admin.sh" "$admin"; then
-  say found "$admin (unchanged)"
-else
-  verb=created
-  [[ -e "$admin" ]] && verb=updated
-  install -d -m 0755 "$(dirname "$admin")"
-  install -m 0755 "$here/cspr-bot-admin.sh" "$admin"
-  changed "$verb" "$admin (runs cspr-bot commands as the service: cspr-bot-admin status)"
-fi
+install_file "$here/cspr-bot-admin.sh" "$admin" 0755 "runs cspr-bot commands as the service: cspr-bot-admin status" \
+  || true
 
 if [[ "$changes" -eq 0 ]]; then
   echo "nothing to change: everything was already in place"
