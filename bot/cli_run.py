@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import fcntl
-import logging
 import os
 from collections import Counter
 from collections.abc import Iterator
@@ -23,8 +22,6 @@ if TYPE_CHECKING:
     from bot.bootstrap import App
     from bot.leadership import Leadership
     from bot.ports import Ledger
-
-log = logging.getLogger("cspr_bot")
 
 
 def _plain(report: object) -> Any:
