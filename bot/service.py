@@ -150,9 +150,13 @@ def earliest_deadline(app: App) -> date | None:
     found = []
     for item in app.register.items(CASES):
         due, stage = item.fields.get("NextDeadlineDate"), item.fields.get("Stage")
-        if isinstance(due, str) and due and stage != "closed":
-            try:
-                found.append(date.fromisoformat(due[:10]))
-            except ValueError:
-                continue
+        if stage == "closed" or not due:
+            continue
+        if isinstance(due, date):  # Graph: the SDK parses the column into a datetime (a date too)
+            found.append(due.date() if isinstance(due, datetime) else due)
+            continue
+        try:
+            found.append(date.fromisoformat(str(due)[:10]))
+        except ValueError:
+            continue
     return min(found, default=None)

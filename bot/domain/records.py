@@ -98,6 +98,18 @@ ACTION_COLUMNS: dict[str, tuple[str, str]] = {
 }
 
 
+def same_value(current: Any, wanted: FieldValue) -> bool:
+    """Whether a stored field already says what the bot would write. SharePoint returns a date column as a
+    date-time at midnight (and the Graph SDK parses it into a datetime) where the bot writes `2026-12-31`; without
+    this, every tick would rewrite every case's dates, and each rewrite is a new version in the list's history."""
+    if current == wanted:
+        return True
+    if isinstance(wanted, str) and len(wanted) == 10 and current is not None:
+        text = current.isoformat() if isinstance(current, date) else str(current)  # datetime is a date too
+        return text[:10] == wanted and text[10:] in ("", "T00:00:00", "T00:00:00Z", "T00:00:00+00:00")
+    return False
+
+
 def _dump(kind: str, value: Any) -> FieldValue:
     if value is None:
         return None

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from bot.crashpoints import crash_point
 from bot.domain.casework import computed_fields, derived_stage
 from bot.domain.model import Partnership
-from bot.domain.records import AGENCIES, CASES, FieldError, agency_to_fields, case_from_fields
+from bot.domain.records import AGENCIES, CASES, FieldError, agency_to_fields, case_from_fields, same_value
 from bot.handlers.common import BOT_ACTOR
 from bot.ports import AuditEvent, CaseRegister, Item, Ledger, StaleItem
 
@@ -71,7 +71,7 @@ def _sync_one(now: datetime, today: date, item: Item, register: CaseRegister, le
             ledger.set_cursor(stage_key, stage.value)
         crash_point("sync.stage_audited")
         report.stage_changes.append(case.ref)
-    if any(item.fields.get(k) != v for k, v in wanted.items()):
+    if not all(same_value(item.fields.get(k), v) for k, v in wanted.items()):
         try:
             register.update(CASES, item.id, wanted, by=BOT_ACTOR, at=now, if_match=item.etag)
             report.updated.append(case.ref)
@@ -88,5 +88,5 @@ def _mirror_agencies(now: datetime, register: CaseRegister, partnerships: dict[s
             current = existing.get((partnership.id, agency.code))
             if current is None:
                 register.add(AGENCIES, fields, by=BOT_ACTOR, at=now)
-            elif any(current.fields.get(k) != v for k, v in fields.items()):
+            elif not all(same_value(current.fields.get(k), v) for k, v in fields.items()):
                 register.update(AGENCIES, current.id, fields, by=BOT_ACTOR, at=now)

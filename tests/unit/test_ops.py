@@ -290,3 +290,27 @@ def test_an_instance_stands_down_when_a_newer_version_migrates_its_ledger(app: A
     service.run_job("ingest_mail", NOW + timedelta(minutes=1))
     assert ran == [NOW] and leadership.released and service.check() is False
     ledger.close()
+
+
+def test_the_next_deadline_is_read_from_strings_and_from_the_graph_sdks_datetimes(app: App) -> None:
+    from bot.domain.records import CASES
+    from bot.service import earliest_deadline
+
+    for ref, due, stage in [("RR-1", "2027-01-19", "rapid_review_in_progress"),
+                            ("RR-2", datetime(2027, 1, 12), "referred"),  # as the SDK parses a SharePoint date
+                            ("RR-3", "2027-01-05", "closed"), ("RR-4", None, "referred")]:
+        app.register.add(CASES, {"Title": ref, "NextDeadlineDate": due, "Stage": stage}, by="bot")
+    assert earliest_deadline(app) == date(2027, 1, 12)
+
+
+@pytest.mark.parametrize(("stored", "wanted", "same"), [
+    ("2026-12-31", "2026-12-31", True), (datetime(2026, 12, 31), "2026-12-31", True),
+    ("2026-12-31T00:00:00Z", "2026-12-31", True), (datetime(2026, 12, 31, 23), "2026-12-31", False),
+    (datetime(2026, 12, 30), "2026-12-31", False), (None, "2026-12-31", False), ("green", "green", True),
+    ("amber", "green", False), (["POL"], ["POL"], True),
+])
+def test_a_stored_date_time_at_midnight_is_the_date_the_bot_would_write(stored: object, wanted: str,
+                                                                         same: bool) -> None:
+    from bot.domain.records import same_value
+
+    assert same_value(stored, wanted) is same  # type: ignore[arg-type]
