@@ -245,7 +245,8 @@ def migrate_sqlite(conn: sqlite3.Connection, where: str) -> list[int]:
 
 def migrate_postgres(conn: Any, where: str) -> list[int]:
     """Bring a PostgreSQL ledger (the connection's schema) to LATEST; instances starting together take turns
-    (a transaction-scoped advisory lock), and each version commits with its row in `schema_migrations`."""
+    (a transaction-scoped advisory lock), and every pending version commits together, each with its row in
+    `schema_migrations`."""
     applied: list[int] = []
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(hashtextextended('cspr-bot migrate:' || current_schema(), 0))")
