@@ -15,6 +15,7 @@ from . import drive as drive_routes
 from . import item_model as items
 from . import lists
 from .folders import add_folder
+from .limits import MailboxLimits, MailboxStats
 from .messages import full, move, new_attachment, new_message
 from .mime import parse_eml
 from .router import segments
@@ -31,12 +32,13 @@ class GraphEmulator:
     def __init__(self, clock: Callable[[], datetime] | None = None) -> None:
         self._state = State(clock or (lambda: datetime.now(UTC)))
         self._server: EmulatorServer | None = None
+        self._limits = MailboxLimits()
 
     # --- lifecycle -----------------------------------------------------------------------------
 
     def start(self) -> GraphEmulator:
         if self._server is None:
-            self._server = EmulatorServer(self._state)
+            self._server = EmulatorServer(self._state, self._limits)
             threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.01},
                              name="graph-emulator", daemon=True).start()
         return self
@@ -101,6 +103,31 @@ class GraphEmulator:
     def clear_faults(self) -> None:
         with self._state.lock:
             self._state.faults.faults.clear()
+
+    # --- per-mailbox limits (limits.py) ---------------------------------------------------------
+
+    def enforce_mailbox_limits(self, *, concurrent: int | None = 4, requests: int | None = 10_000,
+                               window_seconds: float = 600) -> None:
+        """Answer 429 ApplicationThrottled (with Retry-After) to a mailbox request that would put more than
+        `concurrent` in flight, or more than `requests` in the sliding window; None lifts that limit. Off by default."""
+        self._limits.enforce(concurrent, requests, window_seconds)
+
+    def relax_mailbox_limits(self) -> None:
+        """Enforcement off again; the counting goes on."""
+        self._limits.relax()
+
+    def mailbox_latency(self, seconds: float) -> None:
+        """Hold every admitted mailbox request this long before handling it (outside the state lock), so
+        concurrent requests overlap; 0 turns it off."""
+        self._limits.set_latency(seconds)
+
+    def mailbox_stats(self, address: str) -> MailboxStats:
+        """Requests, peak concurrent requests and limit 429s for a mailbox (its address or id, any case)."""
+        return self._limits.stats(address)
+
+    def reset_mailbox_stats(self, address: str | None = None) -> None:
+        """Zero a mailbox's counters (None: every mailbox's); the peak restarts from what is in flight now."""
+        self._limits.reset(address)
 
     # --- mail ----------------------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
-"""The loopback HTTP/1.1 server: records each request, checks the bearer token, applies scripted faults and
-dispatches to the route table. Graph lives under /v1.0; pre-authenticated upload URLs under /upload.
+"""The loopback HTTP/1.1 server: records each request, checks the bearer token, applies the mailbox limits and
+scripted faults and dispatches to the route table. Graph lives under /v1.0; pre-authenticated upload URLs under
+/upload. Mailbox requests are counted (limits.py) outside the state lock, so their concurrency is real.
 """
 
 from __future__ import annotations
@@ -7,12 +8,14 @@ from __future__ import annotations
 import re
 import socket
 import struct
+import time
 import traceback
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
 from . import attachments, drive, folders, items, items_delta, lists, mail, mail_delta, uploads, versions
+from .limits import MailboxLimits
 from .router import Ctx, Route, match, segments
 from .state import Request, State
 from .wire import GraphError, Response, error_response, not_implemented
@@ -24,8 +27,9 @@ _IMMUTABLE = re.compile(r'idtype\s*=\s*"?immutableid"?', re.IGNORECASE)
 
 
 def handle(state: State, origin: str, method: str, target: str, headers: dict[str, str],
-           body: bytes) -> Response | None:
-    """The response to one request, or None to drop the connection without answering."""
+           body: bytes, throttle: Response | None = None) -> Response | None:
+    """The response to one request, or None to drop the connection without answering. `throttle` is the 429
+    the mailbox limits decided on: it is recorded, and answered once the token is checked."""
     raw_path, _, qs = target.partition("?")
     raw_path = re.sub(r"/{2,}", "/", raw_path)
     query = {name: values[-1] for name, values in parse_qs(qs, keep_blank_values=True).items()}
@@ -41,6 +45,8 @@ def handle(state: State, origin: str, method: str, target: str, headers: dict[st
         if graph and headers.get("authorization") != f"Bearer {TOKEN}":
             message = "Access token is empty." if "authorization" not in headers else "Invalid access token."
             return error_response(401, "InvalidAuthenticationToken", message)
+        if throttle is not None:
+            return throttle
         fault = state.faults.take(method, raw_path, "/" + "/".join(parts))
         if fault is not None and not fault.acts_first and fault.kind != "repeat_page":
             return fault.before(origin + raw_path, raw_path)
@@ -72,11 +78,22 @@ class _Handler(BaseHTTPRequestHandler):
     server: EmulatorServer
 
     def _serve(self) -> None:
-        headers: dict[str, str] = {}
-        for name, value in self.headers.items():
-            key = name.lower()
-            headers[key] = f"{headers[key]}, {value}" if key in headers else value
-        response = handle(self.server.state, self.server.origin, self.command, self.path, headers, self._body())
+        limits = self.server.limits
+        ticket = limits.arrive(self.path)  # in flight from here (mailbox requests only), outside the state lock
+        response: Response | None = None
+        try:
+            headers: dict[str, str] = {}
+            for name, value in self.headers.items():
+                key = name.lower()
+                headers[key] = f"{headers[key]}, {value}" if key in headers else value
+            body = self._body()
+            if ticket is not None and ticket.delay:
+                time.sleep(ticket.delay)
+            response = handle(self.server.state, self.server.origin, self.command, self.path, headers, body,
+                              ticket.throttle if ticket is not None else None)
+        finally:
+            if ticket is not None:  # until the answer is ready: the client cannot have it before this
+                limits.leave(ticket, response)
         if response is None:
             self._reset()
         else:
@@ -117,7 +134,8 @@ class EmulatorServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
 
-    def __init__(self, state: State) -> None:
+    def __init__(self, state: State, limits: MailboxLimits | None = None) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.state = state
+        self.limits = limits or MailboxLimits()
         self.origin = f"http://127.0.0.1:{self.server_address[1]}"

@@ -4,7 +4,9 @@ and one event loop in a thread so the synchronous ports can call the async SDK.
 
 m365-graph.md §1: allowed_hosts is a silent filter (other hosts get no token); httpx would turn the
 base URL into ".../v1.0//users" unless the trailing slash is stripped; the SDK's retry handler retries
-POSTs, so sends pass RetryHandlerOption(should_retry=False) per request.
+POSTs, so sends pass RetryHandlerOption(should_retry=False) per request. §3.1: Outlook allows 4 concurrent
+requests and 10,000 requests per 10 minutes per app and mailbox, so the transport keeps each mailbox's
+requests under both (MailboxLimiter) rather than meeting 429s.
 """
 
 from __future__ import annotations
@@ -13,16 +15,22 @@ import asyncio
 import ipaddress
 import threading
 import time
-from collections.abc import Callable, Coroutine
+import weakref
+from collections import deque
+from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import Future
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 from bot import __version__
 
 T = TypeVar("T")
 GRAPH_SCOPES = ["https://graph.microsoft.com/.default"]
 IMMUTABLE = 'IdType="ImmutableId"'
+MAILBOX_CONCURRENCY = 4  # Outlook: concurrent requests per app and mailbox
+MAILBOX_REQUESTS = 10_000  # Outlook: requests per app and mailbox ...
+MAILBOX_WINDOW_SECONDS = 600.0  # ... per 10 minutes, sliding
 
 
 class GraphConfigError(ValueError):
@@ -107,9 +115,113 @@ async def _retrying(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
     raise AssertionError("unreachable: tenacity re-raises the last error")
 
 
-def make_client(credential: Any, *, base_url: str, allowed_hosts: list[str]) -> Any:
-    """A GraphServiceClient whose token goes only to `allowed_hosts` and whose every request prefers
-    immutable ids."""
+def mailbox_of(path: str) -> str | None:
+    """The mailbox a Graph URL path is under ("/v1.0/users/{id}/..."), decoded and lower-cased; else None."""
+    parts = [part for part in path.split("/") if part]
+    if len(parts) >= 4 and parts[1].lower() == "users":
+        return unquote(parts[2]).lower()
+    return None
+
+
+@dataclass
+class _Window:
+    """One mailbox's sliding window: when each finished request finished, and how many are under way."""
+
+    finished: deque[float] = field(default_factory=deque)
+    started: int = 0  # under way: each takes a window slot from its start until its finish time joins `finished`
+    in_flight: int = 0
+    peak: int = 0
+
+
+class MailboxLimiter:
+    """Keeps each mailbox's requests within Outlook's limits: at most `concurrency` in flight (an asyncio
+    semaphore per mailbox, made on the running loop when first needed) and at most `requests` in any
+    sliding `window_seconds`, waiting for room rather than failing.
+
+    A request holds a window slot from when it starts until `window_seconds` after it finished (its
+    response read): the server counts it at some moment in between, so the server's window never sees
+    more than `requests` either. Clock and sleep are injectable so tests can check the pacing without waiting.
+    """
+
+    def __init__(self, concurrency: int = MAILBOX_CONCURRENCY, requests: int = MAILBOX_REQUESTS,
+                 window_seconds: float = MAILBOX_WINDOW_SECONDS, *, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[object]] = asyncio.sleep) -> None:
+        if concurrency < 1 or requests < 1 or window_seconds <= 0:
+            raise ValueError("mailbox limits must be positive")
+        self.concurrency, self.requests, self.window_seconds = concurrency, requests, window_seconds
+        self._clock, self._sleep = clock, sleep
+        self._windows: dict[str, _Window] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._semaphores: dict[str, asyncio.Semaphore] = {}
+        self._finished: dict[str, asyncio.Event] = {}  # set (and replaced) whenever a request finishes
+
+    def peak_in_flight(self, mailbox: str | None = None) -> int:
+        """The most requests this limiter let run at once for one mailbox (None: the highest of any mailbox)."""
+        if mailbox is not None:
+            window = self._windows.get(mailbox.lower())
+            return window.peak if window else 0
+        return max((window.peak for window in self._windows.values()), default=0)
+
+    async def acquire(self, mailbox: str) -> None:
+        """Wait for a concurrency slot and a window slot for this mailbox; never raises on its own."""
+        semaphore = self._semaphore(mailbox)
+        await semaphore.acquire()
+        try:
+            await self._take_window_slot(mailbox)
+        except BaseException:  # cancelled while waiting
+            semaphore.release()
+            raise
+        window = self._windows[mailbox]
+        window.in_flight += 1
+        window.peak = max(window.peak, window.in_flight)
+
+    def release(self, mailbox: str) -> None:
+        """The request is over (its response read, or it failed): it counts in the window from now."""
+        window = self._windows[mailbox]
+        window.in_flight -= 1
+        window.started -= 1
+        window.finished.append(self._clock())
+        self._semaphores[mailbox].release()
+        event = self._finished.pop(mailbox, None)
+        if event is not None:
+            event.set()
+
+    async def _take_window_slot(self, mailbox: str) -> None:
+        window = self._windows.setdefault(mailbox, _Window())
+        while True:
+            now = self._clock()
+            while window.finished and window.finished[0] <= now - self.window_seconds:
+                window.finished.popleft()
+            if len(window.finished) + window.started < self.requests:
+                window.started += 1
+                return
+            if window.finished:  # room when the oldest finished request leaves the window
+                await self._sleep(window.finished[0] + self.window_seconds - now)
+            else:  # every slot is under way: wait for one to finish, then for it to leave the window
+                await self._finished_event(mailbox).wait()
+
+    def _semaphore(self, mailbox: str) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:  # asyncio primitives belong to one loop; a new loop starts new ones
+            self._loop, self._semaphores, self._finished = loop, {}, {}
+            for window in self._windows.values():
+                window.started = window.in_flight = 0
+        if mailbox not in self._semaphores:
+            self._semaphores[mailbox] = asyncio.Semaphore(self.concurrency)
+        return self._semaphores[mailbox]
+
+    def _finished_event(self, mailbox: str) -> asyncio.Event:
+        if mailbox not in self._finished:
+            self._finished[mailbox] = asyncio.Event()
+        return self._finished[mailbox]
+
+
+def make_client(credential: Any, *, base_url: str, allowed_hosts: list[str],
+                mailbox_concurrency: int = MAILBOX_CONCURRENCY, mailbox_requests: int = MAILBOX_REQUESTS,
+                mailbox_window_seconds: float = MAILBOX_WINDOW_SECONDS) -> Any:
+    """A GraphServiceClient whose token goes only to `allowed_hosts`, whose every request prefers
+    immutable ids, and whose requests to each mailbox stay within the mailbox limits (see
+    `mailbox_limiter(client)`)."""
     import httpx
     from kiota_authentication_azure.azure_identity_authentication_provider import (
         AzureIdentityAuthenticationProvider,
@@ -120,27 +232,48 @@ def make_client(credential: Any, *, base_url: str, allowed_hosts: list[str]) -> 
     from msgraph.graph_service_client import GraphServiceClient
     from msgraph_core import GraphClientFactory
 
+    limiter = MailboxLimiter(mailbox_concurrency, mailbox_requests, mailbox_window_seconds)
     options = dict(sdk_options)
     options[RetryHandlerOption.get_key()] = RetryHandlerOption(delay=1, max_retries=3)
-    http = httpx.AsyncClient(timeout=httpx.Timeout(100.0, connect=30.0), transport=_counting_transport(),
+    http = httpx.AsyncClient(timeout=httpx.Timeout(100.0, connect=30.0), transport=_counting_transport(limiter),
                              headers={"User-Agent": f"NONISV|cspr-bot|cspr-bot/{__version__}", "Prefer": IMMUTABLE})
     http = GraphClientFactory.create_with_default_middleware(client=http, options=options)
     auth = AzureIdentityAuthenticationProvider(credential, scopes=GRAPH_SCOPES, allowed_hosts=allowed_hosts)
     adapter = GraphRequestAdapter(auth, client=http)
     adapter.base_url = check_base_url(base_url)
-    return GraphServiceClient(request_adapter=adapter)
+    client = GraphServiceClient(request_adapter=adapter)
+    _LIMITERS[client] = limiter
+    return client
 
 
-def _counting_transport() -> Any:
-    """The innermost transport (under the SDK's retry middleware), so every 429 is counted, retried ones too, for
-    the throttling figure in /metrics."""
+_LIMITERS: weakref.WeakKeyDictionary[Any, MailboxLimiter] = weakref.WeakKeyDictionary()
+
+
+def mailbox_limiter(client: Any) -> MailboxLimiter:
+    """The limiter of a client built by make_client (for its peak in-flight figure)."""
+    return _LIMITERS[client]
+
+
+def _counting_transport(limiter: MailboxLimiter) -> Any:
+    """The innermost transport (under the SDK's retry middleware), so every attempt, retries too, passes the
+    mailbox limiter and every 429 is counted for the throttling figure in /metrics. A mailbox request keeps
+    its slot until its body is read, so the next one cannot reach the server while Graph still counts it."""
     import httpx
 
     from bot.ops import METRICS
 
     class Counting(httpx.AsyncHTTPTransport):
         async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-            response = await super().handle_async_request(request)
+            mailbox = mailbox_of(request.url.raw_path.decode("ascii", "replace").partition("?")[0])
+            if mailbox is None:
+                response = await super().handle_async_request(request)
+            else:
+                await limiter.acquire(mailbox)
+                try:
+                    response = await super().handle_async_request(request)
+                    await response.aread()
+                finally:
+                    limiter.release(mailbox)
             if response.status_code == 429:
                 METRICS.count_throttled()
             return response
