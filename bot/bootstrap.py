@@ -256,6 +256,7 @@ def build_graph_app(settings: Settings, workspace: Path | None = None, *, creden
     from bot.adapters.graph.client import LoopThread, warm_up
     from bot.adapters.graph.library import SharePointLibrary
     from bot.adapters.graph.mailbox import GraphMailbox
+    from bot.adapters.graph.mirror import MirroredRegister
     from bot.adapters.graph.register import SharePointCaseRegister
     from bot.adapters.graph.uploads import Uploader
 
@@ -267,7 +268,7 @@ def build_graph_app(settings: Settings, workspace: Path | None = None, *, creden
     loop, uploads, ledger = LoopThread(), Uploader(), build_ledger(settings, ws)
     return App(
         settings=settings, partnerships=_partnerships(settings),
-        register=SharePointCaseRegister(graph, loop, site=g.site),
+        register=MirroredRegister(SharePointCaseRegister(graph, loop, site=g.site)),
         mailbox=GraphMailbox(graph, loop, address=settings.bot.mailbox_address, uploads=uploads),
         library=SharePointLibrary(graph, loop, site=g.site, uploads=uploads), ledger=ledger, workspace=ws,
         closers=[ledger.close, loop.close],

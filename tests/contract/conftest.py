@@ -22,6 +22,7 @@ import pytest
 from bot.adapters.graph.client import LoopThread
 from bot.adapters.graph.library import SharePointLibrary
 from bot.adapters.graph.mailbox import GraphMailbox
+from bot.adapters.graph.mirror import MirroredRegister
 from bot.adapters.graph.register import SharePointCaseRegister
 from bot.adapters.graph.uploads import Uploader
 from bot.adapters.local.library import FolderLibrary
@@ -61,7 +62,7 @@ def graph_rig() -> Iterator[GraphRig]:
 
 # --- case register ---------------------------------------------------------------------------
 
-@pytest.fixture(params=["local", "memory", "graph"])
+@pytest.fixture(params=["local", "memory", "graph", "graph-mirrored"])
 def register(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CaseRegister]:
     if request.param == "local":
         port = SqliteCaseRegister(tmp_path / "register.sqlite", LISTS)
@@ -70,6 +71,9 @@ def register(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CaseReg
     elif request.param == "graph":
         rig: GraphRig = request.getfixturevalue("graph_rig")
         yield SharePointCaseRegister(provisioned(rig.emulator, rig.loop), rig.loop, site=SITE_REF)
+    elif request.param == "graph-mirrored":  # outside a tick, as here, every read brings the copy up to date
+        rig = request.getfixturevalue("graph_rig")
+        yield MirroredRegister(SharePointCaseRegister(provisioned(rig.emulator, rig.loop), rig.loop, site=SITE_REF))
     else:
         yield MemoryCaseRegister(LISTS)
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.adapters.graph.mirror import MirroredRegister
 from bot.adapters.graph.register import SharePointCaseRegister
 from bot.ports import CaseRegister, FieldValue, Item, ItemNotFound, StaleItem
 
@@ -31,7 +32,7 @@ def present(fields: object) -> dict[str, FieldValue]:
 def assert_written_by(item: Item, register: CaseRegister, by: str, at: datetime) -> None:
     """Who and when: the local register records the `by` and `at` it is given; SharePoint, written
     app-only, records the app itself and the server's time (a person's edit records the person)."""
-    if isinstance(register, SharePointCaseRegister):
+    if isinstance(register, (SharePointCaseRegister, MirroredRegister)):
         assert item.modified_by.startswith("app:")
     else:
         assert item.modified_by == by

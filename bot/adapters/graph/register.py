@@ -39,6 +39,23 @@ def _fields(raw: Mapping[str, Any]) -> dict[str, FieldValue]:
     return {k: v for k, v in raw.items() if k not in SYSTEM_FIELDS and not k.startswith("@") and not k.startswith("_")}
 
 
+def _after_patch(before: Item, written: Any, app: str) -> Item | None:
+    """The item as a PATCH of its fields left it, from the fieldValueSet SharePoint answers with (all the
+    columns and the new etag), which spares a read; None when the answer carries no etag or the app's own
+    name (as SharePoint records it) is not known yet."""
+    data = dict(getattr(written, "additional_data", None) or {})
+    etag = str(data.get("@odata.etag") or "")
+    if not etag or not app:
+        return None
+    modified = data.get("Modified")
+    try:
+        at = datetime.fromisoformat(str(modified).replace("Z", "+00:00")) if modified else datetime.now(UTC)
+    except ValueError:
+        at = datetime.now(UTC)
+    # the approval columns' "...By" values come from version history, not from the list: keep them
+    return Item(before.id, {**before.fields, **_fields(data)}, etag, app, at)
+
+
 def _version_order(version: Any) -> tuple[float, datetime]:
     """Oldest first by version label ("1.0", "2.0", ...): timestamps tie within a second."""
     try:
@@ -53,6 +70,7 @@ class SharePointCaseRegister:
         self.graph, self.loop, self.site_ref = graph, loop, site
         self._site_id: str | None = None
         self._lists: dict[str, str] = {}
+        self._app = ""  # "app:<name>" as SharePoint records this app's writes, once an item it wrote is read
 
     # ---- addressing
     async def _site(self) -> Any:
@@ -74,8 +92,11 @@ class SharePointCaseRegister:
         fields = _fields(getattr(raw.fields, "additional_data", None) or {})
         etag = str(getattr(raw, "e_tag", None) or (raw.additional_data or {}).get("@odata.etag") or "")
         modified = raw.last_modified_date_time or datetime.now(UTC)
-        return Item(id=str(raw.id), fields=fields, etag=etag, modified_by=_who(raw.last_modified_by),
-                    modified_at=modified)
+        who = _who(raw.last_modified_by)
+        if who.startswith("app:") and who != "app:unknown" and getattr(
+                getattr(raw.last_modified_by, "user", None), "id", None) is None:
+            self._app = self._app or who
+        return Item(id=str(raw.id), fields=fields, etag=etag, modified_by=who, modified_at=modified)
 
     # ---- reading
     def items(self, list_name: str) -> list[Item]:
@@ -138,12 +159,15 @@ class SharePointCaseRegister:
         return self.loop.run(create())
 
     def update(self, list_name: str, item_id: str, fields: Mapping[str, FieldValue], *, by: str,
-               at: datetime | None = None, if_match: str | None = None) -> Item:
+               at: datetime | None = None, if_match: str | None = None, known: Item | None = None) -> Item:
+        """`known`: the item as the caller last read it (a mirror's copy), which spares the read that decides
+        whether anything changes; a stale copy costs nothing worse than a PATCH of equal values, and a
+        conditional write is still checked by the server."""
         async def patch() -> Item:
             from kiota_abstractions.base_request_configuration import RequestConfiguration
             from msgraph.generated.models.field_value_set import FieldValueSet
 
-            current = await self._get(list_name, item_id)
+            current = known if known is not None else await self._get(list_name, item_id)
             if all(current.fields.get(k) == v for k, v in fields.items()):
                 return current  # nothing to change: no new version
             config: Any = RequestConfiguration()
@@ -151,7 +175,7 @@ class SharePointCaseRegister:
                 config = no_retry()   # its own first attempt's new etag and look like someone else's edit
                 config.headers.add("If-Match", if_match)
             try:
-                await (await self._list(list_name)).items.by_list_item_id(item_id).fields.patch(
+                written = await (await self._list(list_name)).items.by_list_item_id(item_id).fields.patch(
                     FieldValueSet(additional_data=dict(fields)), request_configuration=config)
             except Exception as exc:
                 if status_of(exc) != 412:
@@ -160,7 +184,7 @@ class SharePointCaseRegister:
                 if all(now.fields.get(k) == v for k, v in fields.items()):
                     return now
                 raise StaleItem(f"{list_name}/{item_id} changed since it was read") from None
-            return await self._get(list_name, item_id)
+            return _after_patch(current, written, self._app) or await self._get(list_name, item_id)
 
         return self.loop.run(patch())
 
@@ -169,30 +193,60 @@ class SharePointCaseRegister:
         return self.loop.read(lambda: self._delta(list_name, cursor))
 
     async def _delta(self, list_name: str, cursor: str | None) -> ItemChanges:
+        changed, _, token, _ = await self._delta_ids(list_name, cursor)
+        items = []
+        for item_id in changed:
+            try:
+                items.append(await self._get(list_name, item_id))
+            except ItemNotFound:
+                continue
+        return ItemChanges(items, token)
+
+    def latest(self, list_name: str) -> str:
+        """A delta cursor for the list as it is now, without enumerating it (`token=latest`: an empty answer
+        with the latest delta link), for a caller about to read the whole list anyway."""
+        async def fetch() -> str:
+            builder = (await self._list(list_name)).items.delta
+            info = builder.to_get_request_information()
+            info.path_parameters["baseurl"] = self.graph.request_adapter.base_url  # as the adapter does on send
+            url = str(info.url)
+            page = await builder.with_url(f"{url}{'&' if '?' in url else '?'}token=latest").get()
+            while page.odata_next_link:  # a service that enumerates anyway: follow it to the delta link
+                page = await builder.with_url(page.odata_next_link).get()
+            return str(page.odata_delta_link or "")
+
+        return self.loop.read(fetch)
+
+    def delta_ids(self, list_name: str, cursor: str | None) -> tuple[dict[str, str], list[str], str, bool]:
+        """({changed id: its etag, "" when the delta did not say}, deleted ids, the next cursor, whether this
+        was a full enumeration: no cursor, or an expired one). One request when nothing changed."""
+        return self.loop.read(lambda: self._delta_ids(list_name, cursor))
+
+    async def _delta_ids(self, list_name: str, cursor: str | None) -> tuple[dict[str, str], list[str], str, bool]:
         builder = (await self._list(list_name)).items.delta
         try:
             page = await (builder.with_url(cursor).get() if cursor else builder.get())
         except Exception as exc:
             if cursor and status_of(exc) == 410:
-                return await self._delta(list_name, None)  # token expired: full resync
+                return await self._delta_ids(list_name, None)  # token expired: full resync
             raise
-        ids: dict[str, None] = {}
+        changed: dict[str, str] = {}
+        deleted: dict[str, None] = {}
         while True:
             for raw in page.value or []:
-                gone = getattr(raw, "deleted", None) or (raw.additional_data or {}).get("@removed")
-                if not gone:  # list delta marks deletions with "deleted"; deleted items need no sync
-                    ids[str(raw.id)] = None
+                item_id = str(raw.id)
+                if getattr(raw, "deleted", None) or (raw.additional_data or {}).get("@removed"):
+                    changed.pop(item_id, None)  # list delta marks deletions with "deleted"
+                    deleted[item_id] = None
+                else:
+                    deleted.pop(item_id, None)
+                    changed[item_id] = str(getattr(raw, "e_tag", None) or (raw.additional_data or {}).get(
+                        "@odata.etag") or "")
             if page.odata_next_link:
                 page = await builder.with_url(page.odata_next_link).get()
                 continue
             break
-        items = []
-        for item_id in ids:
-            try:
-                items.append(await self._get(list_name, item_id))
-            except ItemNotFound:
-                continue
-        return ItemChanges(items, page.odata_delta_link or cursor or "")
+        return changed, list(deleted), page.odata_delta_link or cursor or "", cursor is None
 
     # ---- approvals
     async def _with_approver(self, list_name: str, item: Item) -> Item:
