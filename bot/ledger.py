@@ -190,6 +190,11 @@ class SqlLedger:
         self._set_status(key, "UPDATE outbox SET status='sent', sent_at=?, message_id=? WHERE key=?",
                          (self._time(at), message_id, key))
 
+    def mark_attempt(self, key: str, *, at: datetime) -> None:
+        with self.atomic():
+            self._run("UPDATE outbox SET error=? WHERE key=? AND status='pending'",
+                      (f"attempted {at.isoformat()}", key))
+
     def mark_failed(self, key: str, *, at: datetime, error: str) -> None:
         self._set_status(key, "UPDATE outbox SET status='failed', sent_at=NULL, error=? WHERE key=?",
                          (f"{at.isoformat()} {error}", key))
@@ -242,8 +247,11 @@ class SqlLedger:
                        event.outbox_key))
             crash_point("ledger.audit.uncommitted")
 
-    def audit_count(self, action: str, *, case_ref: str, agency: str = "") -> int:
-        """How many audit rows of `action` a case (and agency) has."""
+    def audit_count(self, action: str, *, case_ref: str, agency: str | None = "") -> int:
+        """How many audit rows of `action` a case has for `agency` ("" the case itself, None any agency)."""
+        if agency is None:
+            return int(self._run("SELECT COUNT(*) FROM audit WHERE case_ref=? AND action=?",
+                                 (case_ref, action)).fetchone()[0])
         return int(self._run("SELECT COUNT(*) FROM audit WHERE case_ref=? AND action=? AND agency=?",
                              (case_ref, action, agency)).fetchone()[0])
 

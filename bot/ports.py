@@ -156,20 +156,28 @@ class Mailbox(Protocol):
         """Inbound messages since `cursor` (None: everything still in the inbox)."""
         ...
 
+    def pages(self, cursor: str | None) -> Iterator[MailChanges]:
+        """The same messages a page at a time, each page with the cursor to resume after it, so a backlog is
+        held in memory a page at a time and a pass interrupted half-way resumes where it stopped."""
+        ...
+
     def attachment(self, message_id: str, attachment_id: str) -> bytes:
         """The bytes of one attachment of an inbound message."""
         ...
 
-    def send(self, message: OutboundMessage, *, key: str, at: datetime | None = None) -> SentMessage:
-        """Send once per idempotency key: a second call with the same key sends nothing new."""
+    def send(self, message: OutboundMessage, *, key: str, at: datetime | None = None,
+             first_attempt: bool = False) -> SentMessage:
+        """Send once per idempotency key: a second call with the same key sends nothing new. `first_attempt`:
+        the ledger says no attempt with this key was ever begun, so there is nothing to look for first."""
         ...
 
     def sent(self, key: str) -> SentMessage | None:
         """The message sent under `key`, if any (used to reconcile after a crash or ambiguous error)."""
         ...
 
-    def move(self, message_id: str, folder: MailFolder, *, reason: str = "") -> None:
-        """File an inbound message out of the inbox, with the reason for quarantine or attention."""
+    def move(self, message_id: str, folder: MailFolder, *, reason: str = "", just_read: bool = False) -> None:
+        """File an inbound message out of the inbox, with the reason for quarantine or attention. `just_read`:
+        the message came from this pass's `pages`, so it is in the inbox (no need to check before moving)."""
         ...
 
 
@@ -307,6 +315,11 @@ class Ledger(Protocol):
         """Outbox rows in the order they were queued."""
         ...
 
+    def mark_attempt(self, key: str, *, at: datetime) -> None:
+        """Note, before anything leaves, that a send of a pending message is being attempted: a later attempt
+        then looks for this one in the mailbox first (the message's `error` says when)."""
+        ...
+
     def mark_sent(self, key: str, *, at: datetime, message_id: str) -> None: ...
 
     def mark_failed(self, key: str, *, at: datetime, error: str) -> None: ...
@@ -331,7 +344,9 @@ class Ledger(Protocol):
 
     def audit_trail(self, case_ref: str | None = None) -> Iterator[AuditEvent]: ...
 
-    def audit_count(self, action: str, *, case_ref: str, agency: str = "") -> int: ...
+    def audit_count(self, action: str, *, case_ref: str, agency: str | None = "") -> int:
+        """How many audit rows of `action` a case has for `agency` ("" the case itself, None any agency)."""
+        ...
 
     def heartbeat(self, instance: Instance) -> None:
         """Record an instance as alive (its role, seen_at, and its last tick when given)."""

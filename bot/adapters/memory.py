@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import itertools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
@@ -122,10 +122,14 @@ class MemoryMailbox:
         messages.sort(key=lambda m: (m.received, m.id))
         return MailChanges(messages, cursor=str(len(self.inbox)))
 
+    def pages(self, cursor: str | None) -> Iterator[MailChanges]:
+        yield self.changes(cursor)
+
     def attachment(self, message_id: str, attachment_id: str) -> bytes:
         return attachment_bytes(self.inbox[message_id], attachment_id)
 
-    def send(self, message: OutboundMessage, *, key: str, at: datetime | None = None) -> SentMessage:
+    def send(self, message: OutboundMessage, *, key: str, at: datetime | None = None,
+             first_attempt: bool = False) -> SentMessage:
         self.send_calls += 1
         if key in self.outbox:
             return self.outbox[key][1]
@@ -142,7 +146,7 @@ class MemoryMailbox:
     def sent_messages(self) -> list[OutboundMessage]:
         return [m for m, _ in self.outbox.values()]
 
-    def move(self, message_id: str, folder: MailFolder, *, reason: str = "") -> None:
+    def move(self, message_id: str, folder: MailFolder, *, reason: str = "", just_read: bool = False) -> None:
         raw = self.inbox.pop(message_id, None)
         if raw is not None:
             self.folders[folder][message_id] = (raw, reason)

@@ -48,28 +48,47 @@ class Outcome:
 
 def ingest_mail(now: datetime, *, deps: Deps, mailbox: Mailbox) -> IngestReport:
     report = IngestReport()
-    changes = mailbox.changes(deps.ledger.cursor(CURSOR))
     requests = {r.request.token: r for r in requests_of(deps.register)}
     by_message_id = {message_id_for(request_key(r.request.case_ref, r.request.agency), deps.composer.domain): r
                      for r in requests.values()}
-    for message in changes.messages:
-        key = inbound_key(message)
-        seen = deps.ledger.inbound_outcome(key) or deps.ledger.inbound_outcome(message.id)
-        if seen is not None:  # recorded before a crash, replayed by the mailbox, or a second copy: file it
-            report.replays += 1
-            mailbox.move(message.id, MailFolder(seen.partition(":")[2] or MailFolder.PROCESSED))
-            continue
-        crash_point("ingest.before_act")
-        outcome = _handle(now, message, requests, by_message_id, deps, mailbox)
-        crash_point("ingest.acted")
-        deps.ledger.record_inbound(key, at=now, outcome=f"{outcome.name}:{outcome.folder.value}")
-        crash_point("ingest.recorded")
-        mailbox.move(message.id, outcome.folder, reason=outcome.reason)
+    done: set[str] = set()  # a message the mailbox repeats within the pass is handled once
+    filing: list[tuple[str, MailFolder, str, bool]] = []
+    cursor = deps.ledger.cursor(CURSOR)
+    # a page at a time (a backlog after an outage is never held whole); each message is acted on and
+    # recorded as its page comes, and filed out of the inbox once the last page is read: moving messages
+    # while the delta round is still being paged could shift the pages under it. A pass that stops half-way
+    # starts again from the same cursor; what it recorded is then only filed.
+    for page in mailbox.pages(cursor):
+        for message in page.messages:
+            if message.id not in done:
+                done.add(message.id)
+                filing.append(_one(now, message, requests, by_message_id, deps, mailbox, report))
+        cursor = page.cursor
+    for message_id, folder, reason, fresh in filing:  # a replay is looked up first: it may be filed already
+        mailbox.move(message_id, folder, reason=reason, just_read=fresh)
         crash_point("ingest.filed")
-        report.processed += 1
-        report.outcomes[outcome.name] = report.outcomes.get(outcome.name, 0) + 1
-    deps.ledger.set_cursor(CURSOR, changes.cursor)
+    if cursor is not None:
+        deps.ledger.set_cursor(CURSOR, cursor)
     return report
+
+
+def _one(now: datetime, message: InboundMessage, requests: dict[str, RequestRecord],
+         by_message_id: dict[str, RequestRecord], deps: Deps, mailbox: Mailbox,
+         report: IngestReport) -> tuple[str, MailFolder, str, bool]:
+    """Act on one message and record it (or see it was recorded before); where to file it, and why."""
+    key = inbound_key(message)
+    seen = deps.ledger.inbound_outcome(key) or deps.ledger.inbound_outcome(message.id)
+    if seen is not None:  # recorded before a crash, replayed by the mailbox, or a second copy: file it
+        report.replays += 1
+        return message.id, MailFolder(seen.partition(":")[2] or MailFolder.PROCESSED), "", False
+    crash_point("ingest.before_act")
+    outcome = _handle(now, message, requests, by_message_id, deps, mailbox)
+    crash_point("ingest.acted")
+    deps.ledger.record_inbound(key, at=now, outcome=f"{outcome.name}:{outcome.folder.value}")
+    crash_point("ingest.recorded")
+    report.processed += 1
+    report.outcomes[outcome.name] = report.outcomes.get(outcome.name, 0) + 1
+    return message.id, outcome.folder, outcome.reason, True
 
 
 def inbound_key(m: InboundMessage) -> str:

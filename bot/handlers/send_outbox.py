@@ -57,8 +57,11 @@ def send_outbox(now: datetime, *, ledger: Ledger, mailbox: Mailbox, allow: Allow
             continue
         message = redirected(item.message, redirect_to) if redirect_to else item.message
         crash_point("send.before_transmit")
+        first = not item.error  # no attempt ever begun: nothing to look for in the mailbox first
         try:
-            receipt = mailbox.send(message, key=item.key, at=now)
+            if first:
+                ledger.mark_attempt(item.key, at=now)
+            receipt = mailbox.send(message, key=item.key, at=now, first_attempt=first)
         except Exception as exc:  # transient or not, it stays pending and the next tick retries by key
             log.warning("send of %s failed (%s); it stays in the outbox", item.key, type(exc).__name__)
             report.failed += 1

@@ -168,6 +168,17 @@ class TestLedgerContract:
         assert list(ledger.audit_trail("RR-2")) == [events[1]]
         assert list(ledger.audit_trail("RR-9")) == []
 
+    def test_audit_count_counts_a_case_action_for_one_agency_the_case_itself_or_any_agency(
+            self, ledger: Ledger) -> None:
+        for agency in ("POL", "POL", "HLT", ""):
+            ledger.audit(AuditEvent(at=T0, action="return_saved", case_ref="RR-1", agency=agency))
+        ledger.audit(AuditEvent(at=T0, action="return_saved", case_ref="RR-2", agency="POL"))
+        ledger.audit(AuditEvent(at=T0, action="chaser-sent", case_ref="RR-1", agency="POL"))
+        assert ledger.audit_count("return_saved", case_ref="RR-1", agency="POL") == 2
+        assert ledger.audit_count("return_saved", case_ref="RR-1") == 1
+        assert ledger.audit_count("return_saved", case_ref="RR-1", agency=None) == 4
+        assert ledger.audit_count("return_saved", case_ref="RR-3", agency=None) == 0
+
     def test_audit_appends_even_identical_events(self, ledger: Ledger) -> None:
         event = AuditEvent(at=T0, action="chaser-sent", case_ref="RR-1", agency="POL")
         ledger.audit(event)

@@ -151,10 +151,12 @@ class TestLargeFiles:
                                   attachments=(letter, Attachment("chronology.docx", DOCX_TYPE, chronology)))
         mailbox = rig.app.mailbox
         assert isinstance(mailbox, GraphMailbox)
-        # what a SIGKILL during the upload session leaves: the draft, with its key and the small attachment only
+        # what a SIGKILL during the upload session leaves: the attempt noted in the ledger (send_outbox does
+        # that before anything leaves), the draft with its key and the small attachment only
+        queue(rig.app.ledger, "large:2", message, now=london(REPLY_DAY), case_ref=REF, purpose="test")
+        rig.app.ledger.mark_attempt("large:2", at=london(REPLY_DAY))
         short = OutboundMessage(to=message.to, subject=message.subject, text=message.text, attachments=(letter,))
         mailbox.loop.run(mailbox._create_draft(short, "large:2"))
-        queue(rig.app.ledger, "large:2", message, now=london(REPLY_DAY), case_ref=REF, purpose="test")
         rig.run("send_outbox", london(REPLY_DAY))
         assert rig.errors == []
         (sent,) = rig.emulator.transmitted

@@ -14,6 +14,7 @@ from bot.documents.returns import ChronologyRow, ParsedReturn
 from bot.domain.model import Case
 from bot.handlers.collate_returns import collate_returns
 from bot.handlers.start_rapid_review import start_rapid_review
+from bot.ports import AuditEvent
 from tests.conftest import london
 
 NAMES = {"POL": "Police", "HLT": "Health", "CSC": "Social care"}
@@ -82,18 +83,52 @@ class TestCollateReturns:
         add_case(app.register, p, case, by=p.team_address, at=london(date(2026, 12, 22)))
         start_rapid_review(london(date(2026, 12, 23)), deps=app.deps())
 
+    def saved(self, app, path, data):  # type: ignore[no-untyped-def]
+        """A return kept as ingest keeps one: the file, then its audit event."""
+        app.library.save("RR-2026-014", path, data)
+        app.ledger.audit(AuditEvent(london(date(2026, 12, 31)), "return_saved", case_ref="RR-2026-014",
+                                    agency=path.split("/")[1].split("-")[0], detail=path))
+
     def test_a_new_return_makes_a_new_draft_and_no_change_makes_none(self, app):
         from tests.hostile_docs import valid_docx
 
         self.started(app)
-        app.library.save("RR-2026-014", "returns/POL-20261231-aaaa-1.docx", valid_docx())
+        self.saved(app, "returns/POL-20261231-aaaa-1.docx", valid_docx())
         first = collate_returns(london(date(2026, 12, 31), 14), deps=app.deps())
         again = collate_returns(london(date(2026, 12, 31), 15), deps=app.deps())
-        app.library.save("RR-2026-014", "returns/HLT-20270105-bbbb-1.pdf", b"%PDF-1.4 a scanned letter")
+        self.saved(app, "returns/HLT-20270105-bbbb-1.pdf", b"%PDF-1.4 a scanned letter")
         second = collate_returns(london(date(2027, 1, 5), 10), deps=app.deps())
         assert first.drafted == ["Rapid Review Report - RR-2026-014 - draft v1.docx"]
         assert again.drafted == []
         assert second.drafted == ["Rapid Review Report - RR-2026-014 - draft v2.docx"]
+
+    def test_an_idle_pass_does_not_list_the_library(self, app):
+        from tests.hostile_docs import valid_docx
+
+        self.started(app)
+        self.saved(app, "returns/POL-20261231-aaaa-1.docx", valid_docx())
+        collate_returns(london(date(2026, 12, 31), 14), deps=app.deps())
+        listed = []
+        real = app.library.list
+        app.library.list = lambda *a, **k: listed.append(a) or real(*a, **k)
+        for hour in (15, 16, 17):
+            assert collate_returns(london(date(2026, 12, 31), hour), deps=app.deps()).drafted == []
+        assert listed == []
+
+    def test_a_return_saved_by_hand_is_collated_once_its_request_changes(self, app):
+        from bot.cases import requests_of, update_request
+        from bot.domain.model import RequestStatus
+        from tests.hostile_docs import valid_docx
+
+        self.started(app)
+        assert collate_returns(london(date(2026, 12, 31), 13), deps=app.deps()).drafted == []  # nothing yet
+        app.library.save("RR-2026-014", "returns/HLT-by-hand.docx", valid_docx())
+        assert collate_returns(london(date(2026, 12, 31), 14), deps=app.deps()).drafted == []
+        hlt = next(r for r in requests_of(app.register, "RR-2026-014") if r.request.agency == "HLT")
+        update_request(app.register, hlt, by="coordinator@northshire-scp.example", at=london(date(2026, 12, 31)),
+                       status=RequestStatus.RETURNED, returned=date(2026, 12, 31))
+        after = collate_returns(london(date(2026, 12, 31), 15), deps=app.deps())
+        assert after.drafted == ["Rapid Review Report - RR-2026-014 - draft v1.docx"]
 
     def test_a_pdf_or_broken_return_is_listed_for_a_person_not_dropped(self, app):
         import io

@@ -45,11 +45,11 @@ class FlakyMailbox:
     inner: object
     failures: int = 1
 
-    def send(self, msg, *, key, at=None):  # type: ignore[no-untyped-def]
+    def send(self, msg, *, key, at=None, first_attempt=False):  # type: ignore[no-untyped-def]
         if self.failures:
             self.failures -= 1
             raise TimeoutError("the mail server did not answer")
-        return self.inner.send(msg, key=key, at=at)
+        return self.inner.send(msg, key=key, at=at, first_attempt=first_attempt)
 
     def __getattr__(self, name):  # type: ignore[no-untyped-def]
         return getattr(self.inner, name)

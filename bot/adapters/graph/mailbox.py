@@ -10,13 +10,14 @@ looked up (sent? still a draft?) before anything is sent again.
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 from bot.adapters.graph.client import IMMUTABLE, LoopThread, no_retry, status_of
 from bot.adapters.graph.convert import inbound_message, outbound_message
 from bot.crashpoints import crash_point
-from bot.ports import MailChanges, MailFolder, OutboundMessage, SentMessage
+from bot.ports import InboundMessage, MailChanges, MailFolder, OutboundMessage, SentMessage
 
 # a custom named property in the PS_PUBLIC_STRINGS set (extended-properties-overview)
 KEY_PROPERTY = "String {00020329-0000-0000-C000-000000000046} Name cspr-bot-outbox-key"
@@ -41,9 +42,27 @@ class GraphMailbox:
 
     # ---- inbound
     def changes(self, cursor: str | None) -> MailChanges:
-        return self.loop.read(lambda: self._changes(cursor))
+        found: dict[str, InboundMessage] = {}
+        last = cursor or ""
+        for page in self.pages(cursor):
+            found.update((m.id, m) for m in page.messages)
+            last = page.cursor
+        return MailChanges(sorted(found.values(), key=lambda x: (x.received, x.id)), cursor=last)
 
-    async def _changes(self, cursor: str | None) -> MailChanges:
+    def pages(self, cursor: str | None) -> Iterator[MailChanges]:
+        """A delta page (at most 50 messages) at a time; each page's cursor is its next link (Graph's
+        next links resume a round), the last page's the delta link. Only one page is held at a time."""
+        link = cursor
+        while True:
+            messages, following, delta = self.loop.read(lambda at=link: self._page(at))  # type: ignore[misc]
+            crash_point("graph.delta.page_read")
+            yield MailChanges(messages, cursor=following or delta or link or "")
+            if not following:
+                return
+            link = following
+
+    async def _page(self, link: str | None) -> tuple[list[InboundMessage], str | None, str | None]:
+        """(the page's messages, oldest first; the next link, or None on the last page; the delta link)."""
         from kiota_abstractions.base_request_configuration import RequestConfiguration
         from msgraph.generated.users.item.mail_folders.item.messages.delta.delta_request_builder import (
             DeltaRequestBuilder,
@@ -56,28 +75,21 @@ class GraphMailbox:
         config.headers.add("Prefer", "odata.maxpagesize=50")
         config.headers.add("Prefer", 'outlook.body-content-type="text"')  # the plain part, never rendered HTML
         try:
-            page = await (builder.with_url(cursor).get(request_configuration=config) if cursor
+            page = await (builder.with_url(link).get(request_configuration=config) if link
                           else builder.get(request_configuration=config))
         except Exception as exc:
-            if cursor and (status_of(exc) == 410 or _error_code(exc) in RESYNC_CODES):
-                return await self._changes(None)  # token expired: start again; processed ids dedupe
+            if link and (status_of(exc) == 410 or _error_code(exc) in RESYNC_CODES):
+                return await self._page(None)  # token expired: start again; processed ids dedupe
             raise
         found: dict[str, Any] = {}
-        while True:
-            crash_point("graph.delta.page_read")
-            for m in page.value or []:
-                if (m.additional_data or {}).get("@removed"):
-                    found.pop(m.id, None)
-                else:
-                    found[m.id] = m
-            if page.odata_next_link:
-                page = await builder.with_url(page.odata_next_link).get(request_configuration=config)
-                continue
-            delta = page.odata_delta_link or cursor or ""
-            break
+        for m in page.value or []:
+            if (m.additional_data or {}).get("@removed"):
+                found.pop(m.id, None)
+            else:
+                found[m.id] = m
         messages = [inbound_message(m, await self._attachments(m)) for m in found.values()]
         messages.sort(key=lambda x: (x.received, x.id))
-        return MailChanges(messages, cursor=delta)
+        return messages, page.odata_next_link, page.odata_delta_link
 
     async def _attachments(self, m: Any) -> list[Any]:
         from kiota_abstractions.base_request_configuration import RequestConfiguration
@@ -104,14 +116,17 @@ class GraphMailbox:
         return self.loop.read(fetch)
 
     # ---- outbound
-    def send(self, message: OutboundMessage, *, key: str, at: datetime | None = None) -> SentMessage:
-        return self.loop.run(self._send(message, key))
+    def send(self, message: OutboundMessage, *, key: str, at: datetime | None = None,
+             first_attempt: bool = False) -> SentMessage:
+        return self.loop.run(self._send(message, key, first_attempt))
 
-    async def _send(self, message: OutboundMessage, key: str) -> SentMessage:
-        sent = await self._find(key, "sentitems")
+    async def _send(self, message: OutboundMessage, key: str, first_attempt: bool = False) -> SentMessage:
+        """Two requests on a first attempt (draft, send); a later attempt first looks for the earlier one
+        in Sent Items and Drafts by key."""
+        sent = None if first_attempt else await self._find(key, "sentitems")
         if sent is not None:
             return _receipt(key, sent)
-        draft = await self._find(key, "drafts")
+        draft = None if first_attempt else await self._find(key, "drafts")
         if draft is not None and not await self._complete(draft.id, message):
             # a crash while a large attachment was uploading left the draft short of it: start again
             await self.user.messages.by_message_id(draft.id).delete(request_configuration=no_retry())
@@ -127,7 +142,8 @@ class GraphMailbox:
             if state is None or state.is_draft:
                 raise SendUncertain(f"send of {key} got {status_of(exc) or type(exc).__name__}; "
                                     "reconciled on the next tick") from exc
-        return _receipt(key, await self._state(draft.id) or draft)
+            return _receipt(key, state)
+        return _receipt(key, draft)  # accepted (202): the draft already carries its Internet message id
 
     async def _create_draft(self, message: OutboundMessage, key: str) -> Any:
         small = [a for a in message.attachments if len(a.data) <= INLINE_LIMIT]
@@ -194,16 +210,16 @@ class GraphMailbox:
         return self.loop.read(find)
 
     # ---- filing
-    def move(self, message_id: str, folder: MailFolder, *, reason: str = "") -> None:
-        self.loop.run(self._move(message_id, folder, reason))
+    def move(self, message_id: str, folder: MailFolder, *, reason: str = "", just_read: bool = False) -> None:
+        self.loop.run(self._move(message_id, folder, reason, just_read))
 
-    async def _move(self, message_id: str, folder: MailFolder, reason: str) -> None:
+    async def _move(self, message_id: str, folder: MailFolder, reason: str, just_read: bool = False) -> None:
         from msgraph.generated.models.message import Message
         from msgraph.generated.users.item.messages.item.move.move_post_request_body import MovePostRequestBody
 
         target = await self._folder(folder.value)
         item = self.user.messages.by_message_id(message_id)
-        if not await self._in_inbox(message_id):
+        if not just_read and not await self._in_inbox(message_id):
             return  # filed already (a replay after a crash): leave it where it is
         try:
             if reason:

@@ -8,6 +8,7 @@ import email.policy
 import email.utils
 import hashlib
 import mailbox
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -51,14 +52,18 @@ class MaildirMailbox:
         found.sort(key=lambda m: (m.received, m.id))
         return MailChanges(found, cursor="maildir")
 
+    def pages(self, cursor: str | None) -> Iterator[MailChanges]:
+        yield self.changes(cursor)
+
     def raw(self, message_id: str, folder: str = INBOX) -> bytes:
         return self.folder(folder).get_bytes(message_id)
 
     def attachment(self, message_id: str, attachment_id: str) -> bytes:
         return attachment_bytes(self.raw(message_id), attachment_id)
 
-    def send(self, message: OutboundMessage, *, key: str, at: datetime | None = None) -> SentMessage:
-        existing = self.sent(key)
+    def send(self, message: OutboundMessage, *, key: str, at: datetime | None = None,
+             first_attempt: bool = False) -> SentMessage:
+        existing = self.sent(key)  # a file's existence: cheap enough to check even on a first attempt
         if existing is not None:
             return existing
         at = (at or datetime.now(UTC)).replace(microsecond=0)  # the Date header keeps whole seconds
@@ -81,7 +86,7 @@ class MaildirMailbox:
         # a name derived from the key makes "already sent?" a single existence check
         return self.root / SENT / "new" / f"{hashlib.sha256(key.encode()).hexdigest()[:40]}.eml"
 
-    def move(self, message_id: str, folder: MailFolder, *, reason: str = "") -> None:
+    def move(self, message_id: str, folder: MailFolder, *, reason: str = "", just_read: bool = False) -> None:
         """Copy into the target folder first, then remove from the inbox: a crash in between leaves a
         copy in both, and the next move (after the ledger says "seen") finishes the job."""
         inbox = self.folder(INBOX)
