@@ -4,6 +4,7 @@ the way SharePoint lists behave, so handlers cannot tell the two apart."""
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
@@ -24,7 +25,15 @@ CREATE TABLE IF NOT EXISTS items (
     change_seq  INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS items_list_change ON items (list, change_seq);
+CREATE INDEX IF NOT EXISTS items_change ON items (change_seq);
+CREATE INDEX IF NOT EXISTS items_title ON items (list, json_extract(fields, '$.Title'));
+CREATE INDEX IF NOT EXISTS items_case_ref ON items (list, json_extract(fields, '$.CaseRef'));
 """
+# items_change: every write numbers its change MAX(change_seq) + 1: a look-up with it, a scan of the register
+# without. find() compares text values in SQL (as the Graph adapter filters on the server), then exactly in
+# Python; Title and CaseRef, the columns items are looked up by, are indexed, as SharePoint indexes them
+# (graph/schema.py)
+_SQL_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class SqliteCaseRegister:
@@ -63,7 +72,11 @@ class SqliteCaseRegister:
         return self._item(row)
 
     def find(self, list_name: str, **equals: FieldValue) -> list[Item]:
-        return [i for i in self.items(list_name) if all(i.fields.get(k) == v for k, v in equals.items())]
+        self._check(list_name)
+        text = {k: v for k, v in equals.items() if _SQL_KEY.match(k) and _sql_text(v)}
+        where = "".join(f" AND json_extract(fields, '$.{k}') = ?" for k in text)  # keys are plain names: no injection
+        rows = self._conn.execute(f"SELECT * FROM items WHERE list=?{where} ORDER BY id", (list_name, *text.values()))
+        return [i for i in map(self._item, rows) if all(i.fields.get(k) == v for k, v in equals.items())]
 
     def add(self, list_name: str, fields: Mapping[str, FieldValue], *, by: str,
             at: datetime | None = None) -> Item:
@@ -102,6 +115,18 @@ class SqliteCaseRegister:
         ).fetchall()
         latest = self._conn.execute("SELECT COALESCE(MAX(change_seq), 0) FROM items").fetchone()[0]
         return ItemChanges([self._item(r) for r in rows], str(max(latest, after)))
+
+
+def _sql_text(value: FieldValue) -> bool:
+    """A text value SQLite compares exactly as Python does (json_extract stops at NUL; a lone surrogate has no
+    UTF-8): the others are left to the comparison in Python alone."""
+    if not isinstance(value, str) or "\x00" in value:
+        return False
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _when(at: datetime | None) -> str:
