@@ -41,14 +41,14 @@ def outbox_rate(ledger: object, n: int) -> float:
     return n / (time.perf_counter() - start)
 
 
-def ledgers(n: int = 1000, repeat: int = 3) -> None:
+def ledgers(n: int = 1000, repeat: int = 3) -> tuple[list[float], list[float]] | None:
     from bot.ledger import SqliteLedger
     from bot.ledger_pg import PostgresLedger
     from tests.postgres import fresh_schema, unavailable
 
     if reason := unavailable():
         print(f"ledger     skipped: {reason}")
-        return
+        return None
     sqlite, postgres = [], []
     for _ in range(repeat):
         with tempfile.TemporaryDirectory() as tmp:
@@ -63,6 +63,7 @@ def ledgers(n: int = 1000, repeat: int = 3) -> None:
     print(f"ledger     SQLite (file, FULL)    {spread(sqlite)} rows/s   1.00x (baseline; {n} rows queued + "
           f"marked sent, a transaction each)")
     print(f"           PostgreSQL (loopback)  {spread(postgres)} rows/s   {statistics.median(postgres) / base:5.2f}x")
+    return sqlite, postgres
 
 
 def _roles(url: str) -> dict[str, str]:
@@ -83,12 +84,12 @@ def _wait(ready: object, timeout: float = 60) -> None:
         time.sleep(0.02)
 
 
-def failover(repeat: int = 5) -> None:
+def failover(repeat: int = 5) -> list[float] | None:
     from tests.postgres import fresh_schema, unavailable
 
     if reason := unavailable():
         print(f"failover   skipped: {reason}")
-        return
+        return None
     base = (ROOT / "config" / "cspr-bot.toml").read_text()
     base = base.replace("tick_minutes = 5", "tick_minutes = 1").replace("ingest_seconds = 60", "ingest_seconds = 1")
     env = {k: v for k, v in os.environ.items() if not k.startswith("CSPR_")}
@@ -117,6 +118,32 @@ def failover(repeat: int = 5) -> None:
     print(f"failover   leader SIGKILLed -> standby leads: {spread(takeovers, '.2f')} s over {repeat} runs "
           f"({statistics.median(takeovers) / 1.0:4.2f}x the 1 s poll; the default settings poll every 15 s, "
           "so a standby takes over within 15 s, a twentieth of the 5-minute tick)")
+    return takeovers
+
+
+def run(results: object) -> None:
+    """Section 7 of `make bench` (bench/run.py): the same figures, recorded."""
+    from bench.measure import Results
+    from tests.postgres import unavailable
+
+    assert isinstance(results, Results)
+    key = "ha"
+    results.section(key, "7. High availability (PostgreSQL ledger, failover)",
+                    "Against a real PostgreSQL on loopback (`.ci/postgres`, as root, starts one).")
+    if reason := unavailable():
+        results.note(key, f"not measured: {reason}")
+        return
+    found = ledgers()
+    if found is not None:
+        results.add(key, "ledger: SQLite file (synchronous=FULL)", found[0], "rows/s",
+                    note="1,000 outbox rows queued and marked sent, a transaction each")
+        results.add(key, "ledger: PostgreSQL on loopback", found[1], "rows/s",
+                    baseline="ledger: SQLite file (synchronous=FULL)")
+    takeovers = failover(repeat=3)
+    if takeovers is not None:
+        results.add(key, "failover: poll interval", 1.0, "s", note="the standby's leadership poll, set to 1 s")
+        results.add(key, "failover: leader SIGKILLed until the standby leads", takeovers, "s",
+                    baseline="failover: poll interval", note="the default 15 s poll takes over within 15 s")
 
 
 if __name__ == "__main__":
