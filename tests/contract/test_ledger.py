@@ -59,6 +59,16 @@ class TestLedgerContract:
         assert item.status is OutboxStatus.PENDING
         assert item.sent_at is None
 
+    def test_an_attempt_is_noted_on_a_pending_row_and_never_on_a_sent_one(self, ledger: Ledger) -> None:
+        ledger.enqueue("k1", plain(), case_ref="RR-1", purpose="chaser", at=T0)
+        ledger.enqueue("k2", plain("other"), case_ref="RR-1", purpose="chaser", at=T0)
+        ledger.mark_sent("k2", at=T0, message_id="<k2@scp.example>")
+        ledger.mark_attempt("k1", at=T0 + timedelta(minutes=1))
+        ledger.mark_attempt("k2", at=T0 + timedelta(minutes=1))
+        one, two = ledger.outbox()
+        assert (one.status, one.error) == (OutboxStatus.PENDING, f"attempted {(T0 + timedelta(minutes=1)).isoformat()}")
+        assert (two.status, two.error) == (OutboxStatus.SENT, "")
+
     def test_a_message_without_optional_parts_comes_back_intact(self, ledger: Ledger) -> None:
         ledger.enqueue("k1", plain(), case_ref="RR-1", purpose="chaser", at=T0)
         [item] = ledger.outbox()

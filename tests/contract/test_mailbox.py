@@ -122,6 +122,15 @@ class TestMailboxContract:
         mailbox.deliver(make_email())
         assert only(mailbox.port.changes(None).messages).attachments == ()
 
+    def test_pages_hold_the_same_messages_as_changes_and_end_with_a_cursor(self, mailbox,
+                                                                            make_email: MakeEmail) -> None:
+        for n in range(3):
+            mailbox.deliver(make_email(subject=f"Paged {n}", message_id=f"<paged-{n}@police.example>"))
+        pages = list(mailbox.port.pages(None))
+        assert sorted(m.id for page in pages for m in page.messages) == sorted(
+            m.id for m in mailbox.port.changes(None).messages)
+        assert len({m.id for page in pages for m in page.messages}) == 3 and pages[-1].cursor
+
     def test_each_delivered_message_gets_its_own_id(self, mailbox, make_email: MakeEmail) -> None:
         for n in range(3):
             mailbox.deliver(make_email(subject=f"Return {n}", message_id="<same-internet-id@police.example>"))
