@@ -47,19 +47,6 @@ MORE_AGENCIES = (("AMB", "Ambulance Service", "health"), ("MH", "Mental Health T
                  ("CAF", "Cafcass", "other"), ("FIR", "Fire and Rescue Service", "other"))
 
 
-def peak_mb() -> float:
-    """This process's peak RSS in MB, from VmHWM: the peak of its own address space. ru_maxrss
-    (measure.peak_rss_mb) is carried across fork and exec on Linux, so a child of a bigger parent (make bench runs
-    every section in one process) would report the parent's peak as its own."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return peak_rss_mb()
-
-
 def prefix(k: int) -> str:
     """A case reference prefix of letters only (PAA, PAB, ...): one per partnership."""
     return "P" + string.ascii_uppercase[k // 26 % 26] + string.ascii_uppercase[k % 26]
@@ -217,7 +204,7 @@ def child(partnerships: int, cases_each: int, profile: str | None = None) -> dic
     from bot.schedule import JOBS, every_ingest
 
     logging.getLogger("cspr_bot").setLevel(logging.WARNING)
-    found: dict[str, Any] = {"rss_start": peak_mb(), "partnerships": partnerships}
+    found: dict[str, Any] = {"rss_start": peak_rss_mb(), "partnerships": partnerships}
     settings = settings_for(partnerships)
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
@@ -225,7 +212,7 @@ def child(partnerships: int, cases_each: int, profile: str | None = None) -> dic
         assert app.workspace is not None
         found["cases"], found["requests"] = populate(app.workspace.register, app.partnerships, cases_each, TODAY)
         found["setup"] = time.perf_counter() - start
-        found["rss_setup"] = peak_mb()
+        found["rss_setup"] = peak_rss_mb()
         now = at10(TODAY)
         start = time.perf_counter()
         if profile:
@@ -237,7 +224,7 @@ def child(partnerships: int, cases_each: int, profile: str | None = None) -> dic
         else:
             tick(app, now)
         found["first"] = time.perf_counter() - start
-        found["rss_first"] = peak_mb()
+        found["rss_first"] = peak_rss_mb()
         found["sent_first"] = len(app.ledger.outbox(OutboxStatus.SENT))
         steady = []
         for i in range(1, STEADY_RUNS + 1):
@@ -264,7 +251,7 @@ def child(partnerships: int, cases_each: int, profile: str | None = None) -> dic
                 run_job(app, job_id, then)
             passes.append(time.perf_counter() - start)
         found["minutely"] = passes
-        found["rss_steady"] = peak_mb()
+        found["rss_steady"] = peak_rss_mb()
         found["sent_total"] = len(app.ledger.outbox(OutboxStatus.SENT))
         app.close()
     return found

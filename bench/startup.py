@@ -28,7 +28,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.measure import Results, samples  # noqa: E402
-from bench.scale import peak_mb  # noqa: E402
+from bench.measure import peak_rss_mb as peak_mb  # noqa: E402  (VmHWM: this process's own peak)
 
 KEY = "startup"
 EXE = str(Path(sys.executable).parent / "cspr-bot")
