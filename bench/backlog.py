@@ -28,12 +28,6 @@ CASES, AGENCIES = 400, ("POL", "CSC", "HLT", "GP", "EDU")
 SENT_DAY, DRAIN_DAY = date(2027, 1, 5), date(2027, 1, 12)
 
 
-def settings_at(base_url: str) -> Any:
-    from bench.graph_rig import settings_for
-
-    return settings_for(base_url)
-
-
 def fill(g: Any, settings: Any, site: str) -> list[bytes]:
     """The register (cases and their sent requests, straight into the emulator's lists) and one reply per
     request, built but not delivered."""

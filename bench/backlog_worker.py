@@ -22,14 +22,14 @@ sys.path.insert(0, str(ROOT))
 
 
 def main(base_url: str, workspace: str) -> None:
-    from bench.backlog import DRAIN_DAY, settings_at
-    from bench.graph_rig import at
+    from bench.backlog import DRAIN_DAY
+    from bench.graph_rig import at, settings_for
     from bench.measure import peak_rss_mb
     from bot.adapters.graph.client import StaticTokenCredential, mailbox_limiter
     from bot.bootstrap import build_graph_app, run_job
     from bot.logs import tick_context
 
-    settings = settings_at(base_url)
+    settings = settings_for(base_url)
     app = build_graph_app(settings, Path(workspace), credential=StaticTokenCredential("emulator-token", base_url))
     graph = getattr(app.mailbox, "graph", None)
     start = time.perf_counter()

@@ -93,8 +93,7 @@ class SharePointCaseRegister:
         etag = str(getattr(raw, "e_tag", None) or (raw.additional_data or {}).get("@odata.etag") or "")
         modified = raw.last_modified_date_time or datetime.now(UTC)
         who = _who(raw.last_modified_by)
-        if who.startswith("app:") and who != "app:unknown" and getattr(
-                getattr(raw.last_modified_by, "user", None), "id", None) is None:
+        if who.startswith("app:") and who != "app:unknown":
             self._app = self._app or who
         return Item(id=str(raw.id), fields=fields, etag=etag, modified_by=who, modified_at=modified)
 
